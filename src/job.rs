@@ -1,0 +1,465 @@
+//! The domain: [`Job`] and its parts, each validated when it is made.
+
+use std::borrow::Borrow;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{JobField, WriteError};
+use crate::time::Timestamp;
+
+/// Most bytes in a [`JobId`].
+pub const MAX_JOB_ID_BYTES: usize = 64;
+/// Most characters (Unicode scalar values) in a job name or template name.
+pub const MAX_NAME_CHARS: usize = 128;
+/// Most bytes in a template id.
+pub const MAX_TEMPLATE_ID_BYTES: usize = 64;
+/// Most bytes in an output endpoint or bucket.
+pub const MAX_OUTPUT_BYTES: usize = 256;
+
+/// The state of a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// `init`: the job is not started.
+    Init,
+    /// `paused`: the job is paused.
+    Paused,
+    /// `started`: the job is in progress.
+    Started,
+}
+
+impl Status {
+    /// Every status, in the order of their index buckets.
+    pub const ALL: [Status; 3] = [Status::Init, Status::Paused, Status::Started];
+
+    /// The status as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Init => "init",
+            Status::Paused => "paused",
+            Status::Started => "started",
+        }
+    }
+
+    /// The status written exactly `init`, `paused` or `started`; `None` for anything else.
+    pub fn from_api(text: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// 0, 1 or 2: the position in [`Status::ALL`].
+    pub(crate) fn bucket(self) -> usize {
+        match self {
+            Status::Init => 0,
+            Status::Paused => 1,
+            Status::Started => 2,
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where snapshots are stored. `oss` is the only documented value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StorageType {
+    /// `oss`: Alibaba Cloud Object Storage Service.
+    #[default]
+    #[serde(rename = "oss")]
+    Oss,
+}
+
+/// A job's output: storage type, endpoint and bucket.
+///
+/// Invariant: endpoint and bucket are at most [`MAX_OUTPUT_BYTES`] bytes each.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SnapshotOutput {
+    storage_type: StorageType,
+    endpoint: Box<str>,
+    bucket: Box<str>,
+}
+
+impl SnapshotOutput {
+    /// An OSS output.
+    ///
+    /// # Errors
+    /// [`WriteError::InvalidField`] if the endpoint or bucket is over 256 bytes.
+    pub fn oss(endpoint: &str, bucket: &str) -> Result<SnapshotOutput, WriteError> {
+        let check = |field, value: &str| {
+            if value.len() <= MAX_OUTPUT_BYTES {
+                Ok(Box::from(value))
+            } else {
+                Err(WriteError::InvalidField {
+                    field,
+                    rule: "at most 256 bytes",
+                })
+            }
+        };
+        Ok(SnapshotOutput {
+            storage_type: StorageType::Oss,
+            endpoint: check(JobField::Endpoint, endpoint)?,
+            bucket: check(JobField::Bucket, bucket)?,
+        })
+    }
+
+    /// The storage type.
+    pub fn storage_type(&self) -> StorageType {
+        self.storage_type
+    }
+
+    /// The endpoint, e.g. `oss-cn-shanghai.aliyuncs.com`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The bucket.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct OutputWire<'a> {
+    storage_type: StorageType,
+    #[serde(borrow)]
+    endpoint: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    bucket: std::borrow::Cow<'a, str>,
+}
+
+impl Serialize for SnapshotOutput {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        OutputWire {
+            storage_type: self.storage_type,
+            endpoint: (*self.endpoint).into(),
+            bucket: (*self.bucket).into(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for SnapshotOutput {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = OutputWire::deserialize(deserializer)?;
+        SnapshotOutput::oss(&wire.endpoint, &wire.bucket).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A job's id: 1 to 64 bytes of printable ASCII without spaces (`!` to `~`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct JobId(Box<str>);
+
+impl JobId {
+    /// Checks and wraps an id. O(length).
+    ///
+    /// # Errors
+    /// [`WriteError::InvalidField`] naming `JobId` if the rule is broken.
+    pub fn new(id: &str) -> Result<JobId, WriteError> {
+        if is_valid_job_id(id) {
+            Ok(JobId(Box::from(id)))
+        } else {
+            Err(WriteError::InvalidField {
+                field: JobField::JobId,
+                rule: "1 to 64 bytes of printable ASCII without spaces",
+            })
+        }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whether `id` obeys the [`JobId`] rule.
+pub(crate) fn is_valid_job_id(id: &str) -> bool {
+    (1..=MAX_JOB_ID_BYTES).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+impl Borrow<str> for JobId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for JobId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Checks a job name: at most 128 characters, may be empty.
+pub(crate) fn check_job_name(name: &str) -> Result<Box<str>, WriteError> {
+    check_chars(JobField::JobName, name)
+}
+
+fn check_chars(field: JobField, text: &str) -> Result<Box<str>, WriteError> {
+    if text.chars().count() <= MAX_NAME_CHARS {
+        Ok(Box::from(text))
+    } else {
+        Err(WriteError::InvalidField {
+            field,
+            rule: "at most 128 characters",
+        })
+    }
+}
+
+/// Checks a template id (at most 64 bytes of printable ASCII) and name (at most 128 characters).
+pub(crate) fn check_template(
+    template_id: &str,
+    template_name: &str,
+) -> Result<(Box<str>, Box<str>), WriteError> {
+    let id_ok = template_id.len() <= MAX_TEMPLATE_ID_BYTES
+        && template_id.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
+    if !id_ok {
+        return Err(WriteError::InvalidField {
+            field: JobField::TemplateId,
+            rule: "at most 64 bytes of printable ASCII",
+        });
+    }
+    Ok((
+        Box::from(template_id),
+        check_chars(JobField::TemplateName, template_name)?,
+    ))
+}
+
+/// Checks a snapshot interval: at least 1 second.
+pub(crate) fn check_time_interval(seconds: u32) -> Result<u32, WriteError> {
+    if seconds >= 1 {
+        Ok(seconds)
+    } else {
+        Err(WriteError::InvalidField {
+            field: JobField::TimeInterval,
+            rule: "an integer of at least 1",
+        })
+    }
+}
+
+/// A live snapshot job, as the API lists it.
+///
+/// Invariant: every field obeys its rule (see the crate's "Jobs" section); a `Job` is made only
+/// through [`JobBuilder::build`] or deserialization, which both check them.
+/// `CreateTime` never changes once the job is made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    id: JobId,
+    name: Box<str>,
+    template_id: Box<str>,
+    template_name: Box<str>,
+    status: Status,
+    output: SnapshotOutput,
+    time_interval: u32,
+    create_time: Timestamp,
+}
+
+impl Job {
+    /// Starts a job with the two fields that have no default. The others default to: empty
+    /// name and template, [`Status::Init`], an OSS output with empty endpoint and bucket, and a
+    /// 5-second interval.
+    ///
+    /// ```
+    /// use snapjobs::{Job, Status, Timestamp};
+    /// let job = Job::builder("job-1", Timestamp::parse("2022-07-20T02:48:58Z").unwrap())
+    ///     .name("live-Beijing-01")
+    ///     .status(Status::Started)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(job.name(), "live-Beijing-01");
+    /// ```
+    pub fn builder(id: &str, create_time: Timestamp) -> JobBuilder {
+        JobBuilder {
+            id: id.to_owned(),
+            create_time,
+            name: String::new(),
+            template_id: String::new(),
+            template_name: String::new(),
+            status: Status::Init,
+            output: Ok(SnapshotOutput::default()),
+            time_interval: 5,
+        }
+    }
+
+    /// `JobId`.
+    pub fn id(&self) -> &JobId {
+        &self.id
+    }
+
+    /// `JobName` (may be empty).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `TemplateId` (may be empty).
+    pub fn template_id(&self) -> &str {
+        &self.template_id
+    }
+
+    /// `TemplateName` (may be empty).
+    pub fn template_name(&self) -> &str {
+        &self.template_name
+    }
+
+    /// `Status`.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// `SnapshotOutput`.
+    pub fn output(&self) -> &SnapshotOutput {
+        &self.output
+    }
+
+    /// `TimeInterval`, in seconds.
+    pub fn time_interval(&self) -> u32 {
+        self.time_interval
+    }
+
+    /// `CreateTime`.
+    pub fn create_time(&self) -> Timestamp {
+        self.create_time
+    }
+
+    pub(crate) fn set_status(&mut self, status: Status) {
+        self.status = status;
+    }
+
+    pub(crate) fn set_name(&mut self, checked_name: Box<str>) {
+        self.name = checked_name;
+    }
+
+    pub(crate) fn set_template(&mut self, checked: (Box<str>, Box<str>)) {
+        (self.template_id, self.template_name) = checked;
+    }
+
+    pub(crate) fn set_output(&mut self, output: SnapshotOutput) {
+        self.output = output;
+    }
+
+    pub(crate) fn set_time_interval(&mut self, checked_seconds: u32) {
+        self.time_interval = checked_seconds;
+    }
+}
+
+/// Builds a [`Job`], checking every field in [`JobBuilder::build`].
+#[derive(Clone, Debug)]
+pub struct JobBuilder {
+    id: String,
+    create_time: Timestamp,
+    name: String,
+    template_id: String,
+    template_name: String,
+    status: Status,
+    output: Result<SnapshotOutput, WriteError>,
+    time_interval: u32,
+}
+
+impl JobBuilder {
+    /// Sets `JobName`.
+    pub fn name(mut self, name: &str) -> JobBuilder {
+        self.name = name.to_owned();
+        self
+    }
+
+    /// Sets `TemplateId` and `TemplateName`.
+    pub fn template(mut self, template_id: &str, template_name: &str) -> JobBuilder {
+        self.template_id = template_id.to_owned();
+        self.template_name = template_name.to_owned();
+        self
+    }
+
+    /// Sets `Status`.
+    pub fn status(mut self, status: Status) -> JobBuilder {
+        self.status = status;
+        self
+    }
+
+    /// Sets an OSS `SnapshotOutput` (checked in [`JobBuilder::build`]).
+    pub fn output(mut self, endpoint: &str, bucket: &str) -> JobBuilder {
+        self.output = SnapshotOutput::oss(endpoint, bucket);
+        self
+    }
+
+    /// Sets `TimeInterval`, in seconds.
+    pub fn time_interval(mut self, seconds: u32) -> JobBuilder {
+        self.time_interval = seconds;
+        self
+    }
+
+    /// Checks every field, in the order JobId, JobName, TemplateId, TemplateName,
+    /// SnapshotOutput, TimeInterval. O(total length).
+    ///
+    /// # Errors
+    /// [`WriteError::InvalidField`] naming the first field that breaks its rule.
+    pub fn build(self) -> Result<Job, WriteError> {
+        let id = JobId::new(&self.id)?;
+        let name = check_job_name(&self.name)?;
+        let (template_id, template_name) = check_template(&self.template_id, &self.template_name)?;
+        Ok(Job {
+            id,
+            name,
+            template_id,
+            template_name,
+            status: self.status,
+            output: self.output?,
+            time_interval: check_time_interval(self.time_interval)?,
+            create_time: self.create_time,
+        })
+    }
+}
+
+/// The JSON shape of a job: a `JobList` entry of the response.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct JobWire<'a> {
+    #[serde(borrow)]
+    job_id: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    job_name: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    template_id: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    template_name: std::borrow::Cow<'a, str>,
+    status: Status,
+    snapshot_output: SnapshotOutput,
+    time_interval: u32,
+    create_time: Timestamp,
+}
+
+impl Serialize for Job {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Job", 8)?;
+        s.serialize_field("JobId", self.id.as_str())?;
+        s.serialize_field("JobName", &*self.name)?;
+        s.serialize_field("TemplateId", &*self.template_id)?;
+        s.serialize_field("TemplateName", &*self.template_name)?;
+        s.serialize_field("Status", &self.status)?;
+        s.serialize_field("SnapshotOutput", &self.output)?;
+        s.serialize_field("TimeInterval", &self.time_interval)?;
+        s.serialize_field("CreateTime", &self.create_time)?;
+        s.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Job {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = JobWire::deserialize(deserializer)?;
+        let mut job = Job::builder(&wire.job_id, wire.create_time)
+            .name(&wire.job_name)
+            .template(&wire.template_id, &wire.template_name)
+            .status(wire.status)
+            .time_interval(wire.time_interval);
+        job.output = Ok(wire.snapshot_output);
+        job.build().map_err(serde::de::Error::custom)
+    }
+}
