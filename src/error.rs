@@ -87,7 +87,9 @@ impl fmt::Display for WriteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             WriteError::InvalidField { field, rule } => write!(f, "{field} must be {rule}"),
-            WriteError::DuplicateJobId { id } => write!(f, "a job with JobId {id:?} already exists"),
+            WriteError::DuplicateJobId { id } => {
+                write!(f, "a job with JobId {id:?} already exists")
+            }
             WriteError::UnknownJobId { id } => write!(f, "no job has JobId {id:?}"),
             WriteError::CapacityExceeded { limit } => {
                 write!(f, "the index is full: it holds at most {limit} jobs")

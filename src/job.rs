@@ -220,7 +220,9 @@ pub(crate) fn check_template(
     template_name: &str,
 ) -> Result<(Box<str>, Box<str>), WriteError> {
     let id_ok = template_id.len() <= MAX_TEMPLATE_ID_BYTES
-        && template_id.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
+        && template_id
+            .bytes()
+            .all(|b| b == b' ' || b.is_ascii_graphic());
     if !id_ok {
         return Err(WriteError::InvalidField {
             field: JobField::TemplateId,

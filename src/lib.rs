@@ -1,6 +1,7 @@
 //! snapjobs (front page written below).
 #![deny(missing_docs)]
 
+mod engine;
 mod error;
 mod job;
 mod jsonl;
@@ -10,6 +11,7 @@ mod request;
 mod response;
 mod time;
 
+pub use engine::{JobIndex, MAX_JOBS};
 pub use error::{ApiError, ErrorCode, ErrorResponse, JobField, WriteError};
 pub use job::{
     Job, JobBuilder, JobId, MAX_JOB_ID_BYTES, MAX_NAME_CHARS, MAX_OUTPUT_BYTES,

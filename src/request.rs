@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::job::Status;
@@ -114,7 +114,10 @@ impl RawRequest {
         let mut raw = RawRequest::new();
         for pair in bytes.split(|&b| b == b'&').filter(|pair| !pair.is_empty()) {
             let (name, value) = match pair.iter().position(|&b| b == b'=') {
-                Some(at) => (pair.get(..at).unwrap_or_default(), pair.get(at + 1..).unwrap_or_default()),
+                Some(at) => (
+                    pair.get(..at).unwrap_or_default(),
+                    pair.get(at + 1..).unwrap_or_default(),
+                ),
                 None => (pair, &[][..]),
             };
             raw.set_bytes(&form_decode(name), &form_decode(value));
@@ -130,7 +133,10 @@ impl RawRequest {
     /// `InvalidParameter` if the text is not a JSON object.
     pub fn from_json(json: &str) -> Result<RawRequest, ApiError> {
         serde_json::from_str(json).map_err(|_| {
-            ApiError::invalid_parameter("the request body", "it must be a JSON object of parameters")
+            ApiError::invalid_parameter(
+                "the request body",
+                "it must be a JSON object of parameters",
+            )
         })
     }
 
@@ -158,7 +164,10 @@ impl RawRequest {
         .ok_or_else(|| ApiError::new(ErrorCode::MalformedEndTime))?;
         let query = Query::new(start, end)?;
 
-        let keyword = self.search_keyword.value().map_err(|()| query::keyword_error())?;
+        let keyword = self
+            .search_keyword
+            .value()
+            .map_err(|()| query::keyword_error())?;
         let query = query.with_keyword(keyword.unwrap_or_default())?;
 
         let status = match self.status.value() {
@@ -203,7 +212,9 @@ fn decimal(param: &Param, default: u64) -> Option<u64> {
 }
 
 fn hex_value(b: u8) -> Option<u8> {
-    char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok())
+    char::from(b)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
 }
 
 /// Decodes one name or value of an HTML form: `+` is a space, `%XX` the byte XX.

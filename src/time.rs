@@ -37,7 +37,10 @@ impl fmt::Display for TimeError {
                 write!(f, "{text:?} is not a UTC time written YYYY-MM-DDTHH:MM:SSZ")
             }
             TimeError::OutOfRange { unix_seconds } => {
-                write!(f, "Unix second {unix_seconds} lies outside the years 0000 to 9999")
+                write!(
+                    f,
+                    "Unix second {unix_seconds} lies outside the years 0000 to 9999"
+                )
             }
         }
     }
@@ -89,7 +92,11 @@ impl Timestamp {
 
     /// `self + seconds`, clamped to [`Timestamp::MIN`]..=[`Timestamp::MAX`].
     pub(crate) fn saturating_add(self, seconds: i64) -> Timestamp {
-        Timestamp(self.0.saturating_add(seconds).clamp(Self::MIN.0, Self::MAX.0))
+        Timestamp(
+            self.0
+                .saturating_add(seconds)
+                .clamp(Self::MIN.0, Self::MAX.0),
+        )
     }
 }
 
@@ -105,7 +112,14 @@ fn parse_strict(text: &str) -> Option<Timestamp> {
     if b.len() != 20 {
         return None;
     }
-    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'Z')];
+    let separators = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'Z'),
+    ];
     if separators.iter().any(|&(i, c)| b.get(i) != Some(&c)) {
         return None;
     }

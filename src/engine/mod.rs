@@ -1,0 +1,473 @@
+//! [`JobIndex`]: the in-memory engine.
+//!
+//! # Structure
+//!
+//! - **Slots**: jobs live in a `Vec` of slots (freed slots are reused); a job's slot never
+//!   changes while it is held. An **id map** takes a `JobId` to its slot in O(1) expected.
+//! - **Order keys** ([`key`]): each job is named in the trees by one `u64` packing its
+//!   `CreateTime` and slot; ties on `CreateTime` are ordered by `JobId` through the slots.
+//! - **Order trees** ([`order_tree`]): counted B+trees of keys. One holds every job, and one
+//!   per status holds that status's jobs, so a window with or without a status filter is two
+//!   O(log n) rank searches, `TotalCount` their difference, and any page a descent to its rank.
+//! - **Name index** ([`name_index`]): a posting list (also an order tree) per bigram and
+//!   trigram of the ASCII-folded names.
+//! - **Planner** ([`planner`]): picks, for each query, the cheapest exact list or the smallest
+//!   candidate list to check.
+//!
+//! Every write goes through [`JobIndex`]'s methods, which check their input first and then
+//! update every structure together, so a refused write changes nothing.
+
+mod key;
+mod name_index;
+mod order_tree;
+mod planner;
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+
+use crate::error::WriteError;
+use crate::job::{self, Job, SnapshotOutput, Status};
+use crate::query::Query;
+use crate::response::Page;
+use key::Key;
+use name_index::NameIndex;
+use order_tree::OrderTree;
+
+/// The most jobs a [`JobIndex`] can hold: 2^25 = 33,554,432.
+pub const MAX_JOBS: usize = key::MAX_SLOTS;
+
+/// An in-memory index of jobs answering `ListLiveSnapshotJobs` queries in logarithmic time.
+///
+/// Its API is that of the [reference model](crate::reference::Model), and it gives the same
+/// answers; see the crate's front page for the cost of each operation.
+#[derive(Clone, Debug, Default)]
+pub struct JobIndex {
+    /// Jobs by slot; `None` is a free slot. Invariant: the occupied slots are exactly the
+    /// values of `ids`, and below [`MAX_JOBS`].
+    slots: Vec<Option<Job>>,
+    /// The free slots. Invariant: exactly the `None` slots, each once.
+    free: Vec<u32>,
+    /// `JobId` to slot. Invariant: `ids[job.id()] == slot` for every occupied slot.
+    ids: HashMap<Box<str>, u32>,
+    /// Keys of every job. Invariant: exactly `key::make(job.create_time(), slot)` for every
+    /// occupied slot.
+    all: OrderTree,
+    /// Keys of the jobs of each status, by [`Status::ALL`] position. Invariant: together they
+    /// hold exactly the keys of `all`, each in its job's status tree.
+    by_status: [OrderTree; 3],
+    /// Posting lists of the names' grams. Invariant: see [`NameIndex`].
+    names: NameIndex,
+}
+
+/// The (CreateTime, JobId) order of two keys, looking ids up in `slots`.
+fn compare(slots: &[Option<Job>], a: Key, b: Key) -> Ordering {
+    key::time_bits(a).cmp(&key::time_bits(b)).then_with(|| {
+        if a == b {
+            Ordering::Equal
+        } else {
+            id_at(slots, a).cmp(id_at(slots, b))
+        }
+    })
+}
+
+fn id_at(slots: &[Option<Job>], key: Key) -> &str {
+    match slots.get(key::slot(key) as usize) {
+        Some(Some(job)) => job.id().as_str(),
+        _ => "",
+    }
+}
+
+fn key_of(job: &Job, slot: u32) -> Key {
+    key::make(job.create_time(), slot)
+}
+
+impl JobIndex {
+    /// An empty index.
+    pub fn new() -> JobIndex {
+        JobIndex::default()
+    }
+
+    /// How many jobs it holds. O(1).
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether it holds no job. O(1).
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The job with this id. O(1) expected.
+    pub fn get(&self, id: &str) -> Option<&Job> {
+        let slot = *self.ids.get(id)?;
+        self.slots.get(usize::try_from(slot).ok()?)?.as_ref()
+    }
+
+    /// Every job, in no particular order. O(n).
+    pub fn jobs(&self) -> impl Iterator<Item = &Job> {
+        self.slots.iter().flatten()
+    }
+
+    fn slot_of(&self, id: &str) -> Result<(u32, &Job), WriteError> {
+        self.ids
+            .get(id)
+            .and_then(|&slot| Some((slot, self.slots.get(slot as usize)?.as_ref()?)))
+            .ok_or_else(|| WriteError::UnknownJobId { id: id.to_owned() })
+    }
+
+    fn job_mut(&mut self, slot: u32) -> Option<&mut Job> {
+        self.slots.get_mut(slot as usize)?.as_mut()
+    }
+
+    /// Adds a job. O(log n · grams of its name).
+    ///
+    /// # Errors
+    /// [`WriteError::DuplicateJobId`] if its id is taken, [`WriteError::CapacityExceeded`] if
+    /// the index holds [`MAX_JOBS`] jobs. Nothing changes on error.
+    pub fn insert(&mut self, job: Job) -> Result<(), WriteError> {
+        if self.ids.contains_key(job.id().as_str()) {
+            return Err(WriteError::DuplicateJobId {
+                id: job.id().to_string(),
+            });
+        }
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None if self.slots.len() < MAX_JOBS => {
+                self.slots.push(None);
+                u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
+            }
+            None => return Err(WriteError::CapacityExceeded { limit: MAX_JOBS }),
+        };
+        let key = key_of(&job, slot);
+        let grams = name_index::grams_of(job.name());
+        let status = job.status().bucket();
+        self.ids.insert(Box::from(job.id().as_str()), slot);
+        if let Some(place) = self.slots.get_mut(slot as usize) {
+            *place = Some(job);
+        }
+        let slots = &self.slots;
+        let cmp = |a, b| compare(slots, a, b);
+        self.all.insert(key, &cmp);
+        if let Some(tree) = self.by_status.get_mut(status) {
+            tree.insert(key, &cmp);
+        }
+        self.names.add(&grams, key, &cmp);
+        Ok(())
+    }
+
+    /// Adds many jobs at once, all or none: far faster than inserting them one by one, as it
+    /// sorts once and builds every structure bottom-up. O((n + m) log(n + m)) for m new jobs.
+    ///
+    /// # Errors
+    /// [`WriteError::DuplicateJobId`] if an id is taken or repeated in `jobs`,
+    /// [`WriteError::CapacityExceeded`] if they would not fit. Nothing changes on error.
+    pub fn load(&mut self, jobs: impl IntoIterator<Item = Job>) -> Result<(), WriteError> {
+        let jobs: Vec<Job> = jobs.into_iter().collect();
+        let mut seen = HashSet::with_capacity(jobs.len());
+        for job in &jobs {
+            let id = job.id().as_str();
+            if self.ids.contains_key(id) || !seen.insert(id) {
+                return Err(WriteError::DuplicateJobId { id: id.to_owned() });
+            }
+        }
+        if self.len() + jobs.len() > MAX_JOBS {
+            return Err(WriteError::CapacityExceeded { limit: MAX_JOBS });
+        }
+        drop(seen);
+        let mut jobs = jobs.into_iter();
+        // Fill freed slots first, then new ones.
+        for slot in std::mem::take(&mut self.free) {
+            match jobs.next() {
+                Some(job) => {
+                    if let Some(place) = self.slots.get_mut(slot as usize) {
+                        *place = Some(job);
+                    }
+                }
+                None => self.free.push(slot),
+            }
+        }
+        self.slots.extend(jobs.map(Some));
+        self.rebuild();
+        Ok(())
+    }
+
+    /// Rebuilds the id map and every tree from the slots.
+    fn rebuild(&mut self) {
+        let slots = &self.slots;
+        let cmp = |a, b| compare(slots, a, b);
+        let mut keys: Vec<Key> = Vec::with_capacity(slots.len());
+        self.ids = HashMap::with_capacity(slots.len());
+        for (slot, job) in (0u32..).zip(slots) {
+            if let Some(job) = job {
+                keys.push(key_of(job, slot));
+                self.ids.insert(Box::from(job.id().as_str()), slot);
+            }
+        }
+        keys.sort_unstable_by(|&a, &b| cmp(a, b));
+        let job_at = |k: Key| slots.get(key::slot(k) as usize).and_then(Option::as_ref);
+        let mut by_status: [Vec<Key>; 3] = Default::default();
+        for &k in &keys {
+            if let Some(job) = job_at(k)
+                && let Some(list) = by_status.get_mut(job.status().bucket())
+            {
+                list.push(k);
+            }
+        }
+        self.names = NameIndex::from_sorted(
+            keys.iter()
+                .filter_map(|&k| job_at(k).map(|job| (k, job.name()))),
+        );
+        self.by_status = by_status.map(OrderTree::from_sorted);
+        self.all = OrderTree::from_sorted(keys);
+    }
+
+    /// Changes a job's status. O(log n).
+    ///
+    /// # Errors
+    /// [`WriteError::UnknownJobId`]; nothing changes.
+    pub fn set_status(&mut self, id: &str, status: Status) -> Result<(), WriteError> {
+        let (slot, job) = self.slot_of(id)?;
+        let (old, key) = (job.status(), key_of(job, slot));
+        if old != status {
+            let slots = &self.slots;
+            let cmp = |a, b| compare(slots, a, b);
+            let [from, to] = [old, status].map(Status::bucket);
+            if let Some(tree) = self.by_status.get_mut(from) {
+                tree.remove(key, &cmp);
+            }
+            if let Some(tree) = self.by_status.get_mut(to) {
+                tree.insert(key, &cmp);
+            }
+        }
+        if let Some(job) = self.job_mut(slot) {
+            job.set_status(status);
+        }
+        Ok(())
+    }
+
+    /// Changes a job's name. O(log n · grams of the old and new names).
+    ///
+    /// # Errors
+    /// [`WriteError::UnknownJobId`], or [`WriteError::InvalidField`] for a name over 128
+    /// characters; nothing changes.
+    pub fn rename(&mut self, id: &str, name: &str) -> Result<(), WriteError> {
+        let (slot, job) = self.slot_of(id)?;
+        let checked = job::check_job_name(name)?;
+        let key = key_of(job, slot);
+        let old = name_index::grams_of(job.name());
+        let new = name_index::grams_of(&checked);
+        let gone: Vec<_> = old
+            .iter()
+            .filter(|g| new.binary_search(g).is_err())
+            .copied()
+            .collect();
+        let added: Vec<_> = new
+            .iter()
+            .filter(|g| old.binary_search(g).is_err())
+            .copied()
+            .collect();
+        let slots = &self.slots;
+        let cmp = |a, b| compare(slots, a, b);
+        self.names.withdraw(&gone, key, &cmp);
+        self.names.add(&added, key, &cmp);
+        if let Some(job) = self.job_mut(slot) {
+            job.set_name(checked);
+        }
+        Ok(())
+    }
+
+    /// Changes a job's template id and name. O(1) expected.
+    ///
+    /// # Errors
+    /// [`WriteError::UnknownJobId`], or [`WriteError::InvalidField`] for a bad template;
+    /// nothing changes.
+    pub fn set_template(
+        &mut self,
+        id: &str,
+        template_id: &str,
+        template_name: &str,
+    ) -> Result<(), WriteError> {
+        let (slot, _) = self.slot_of(id)?;
+        let checked = job::check_template(template_id, template_name)?;
+        if let Some(job) = self.job_mut(slot) {
+            job.set_template(checked);
+        }
+        Ok(())
+    }
+
+    /// Changes a job's output. O(1) expected.
+    ///
+    /// # Errors
+    /// [`WriteError::UnknownJobId`]; nothing changes.
+    pub fn set_output(&mut self, id: &str, output: SnapshotOutput) -> Result<(), WriteError> {
+        let (slot, _) = self.slot_of(id)?;
+        if let Some(job) = self.job_mut(slot) {
+            job.set_output(output);
+        }
+        Ok(())
+    }
+
+    /// Changes a job's snapshot interval. O(1) expected.
+    ///
+    /// # Errors
+    /// [`WriteError::UnknownJobId`], or [`WriteError::InvalidField`] for 0; nothing changes.
+    pub fn set_time_interval(&mut self, id: &str, seconds: u32) -> Result<(), WriteError> {
+        let (slot, _) = self.slot_of(id)?;
+        let checked = job::check_time_interval(seconds)?;
+        if let Some(job) = self.job_mut(slot) {
+            job.set_time_interval(checked);
+        }
+        Ok(())
+    }
+
+    /// Removes a job and returns it. O(log n · grams of its name).
+    ///
+    /// # Errors
+    /// [`WriteError::UnknownJobId`]; nothing changes.
+    pub fn remove(&mut self, id: &str) -> Result<Job, WriteError> {
+        let (slot, job) = self.slot_of(id)?;
+        let key = key_of(job, slot);
+        let grams = name_index::grams_of(job.name());
+        let status = job.status().bucket();
+        let slots = &self.slots;
+        let cmp = |a, b| compare(slots, a, b);
+        self.names.withdraw(&grams, key, &cmp);
+        if let Some(tree) = self.by_status.get_mut(status) {
+            tree.remove(key, &cmp);
+        }
+        self.all.remove(key, &cmp);
+        self.ids.remove(id);
+        self.free.push(slot);
+        self.slots
+            .get_mut(slot as usize)
+            .and_then(Option::take)
+            .ok_or_else(|| WriteError::UnknownJobId { id: id.to_owned() })
+    }
+
+    /// The page of jobs that match `query`, and how many match in all.
+    ///
+    /// O(log n + page) without a keyword, and with a 2- or 3-byte keyword and no status
+    /// filter; otherwise O(log n + c), c the candidates checked (see the crate's front page).
+    pub fn list(&self, query: &Query) -> Page<'_> {
+        planner::list(self, query)
+    }
+
+    /// Bytes of heap the index holds: its slots and jobs, id map, order trees and name index.
+    /// An estimate from lengths and capacities (the allocator's own overhead is not counted).
+    pub fn heap_bytes(&self) -> usize {
+        let job_text: usize = self
+            .jobs()
+            .map(|job| {
+                job.id().as_str().len()
+                    + job.name().len()
+                    + job.template_id().len()
+                    + job.template_name().len()
+                    + job.output().endpoint().len()
+                    + job.output().bucket().len()
+            })
+            .sum();
+        let ids = self.ids.capacity() * (size_of::<(Box<str>, u32)>() + 1)
+            + self.ids.keys().map(|id| id.len()).sum::<usize>();
+        self.slots.capacity() * size_of::<Option<Job>>()
+            + self.free.capacity() * size_of::<u32>()
+            + job_text
+            + ids
+            + self.all.heap_bytes()
+            + self
+                .by_status
+                .iter()
+                .map(OrderTree::heap_bytes)
+                .sum::<usize>()
+            + self.names.heap_bytes()
+    }
+
+    /// Checks every invariant of every structure, and the structures against each other.
+    /// For tests and fuzzers; O(n · name length · log n).
+    ///
+    /// # Errors
+    /// A description of the first broken invariant.
+    #[doc(hidden)]
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let slots = &self.slots;
+        let cmp = |a, b| compare(slots, a, b);
+        // Slots, free list and id map.
+        let occupied = slots.iter().filter(|s| s.is_some()).count();
+        if occupied != self.ids.len() {
+            return Err(format!("{occupied} occupied slots, {} ids", self.ids.len()));
+        }
+        if slots.len() > MAX_JOBS {
+            return Err("more slots than MAX_JOBS".into());
+        }
+        let mut free_seen = HashSet::new();
+        for &slot in &self.free {
+            if !matches!(slots.get(slot as usize), Some(None)) || !free_seen.insert(slot) {
+                return Err(format!(
+                    "free slot {slot} is occupied, missing or listed twice"
+                ));
+            }
+        }
+        if free_seen.len() + occupied != slots.len() {
+            return Err("a free slot is not in the free list".into());
+        }
+        for (id, &slot) in &self.ids {
+            match slots.get(slot as usize) {
+                Some(Some(job)) if job.id().as_str() == &**id => {}
+                _ => {
+                    return Err(format!(
+                        "id {id:?} maps to slot {slot}, which is not its job"
+                    ));
+                }
+            }
+        }
+        // Order trees.
+        self.all.check_invariants(&cmp)?;
+        let mut expected: Vec<Key> = (0u32..)
+            .zip(slots)
+            .filter_map(|(slot, job)| job.as_ref().map(|job| key_of(job, slot)))
+            .collect();
+        expected.sort_unstable_by(|&a, &b| cmp(a, b));
+        if self.all.keys() != expected {
+            return Err("the all-jobs tree does not hold exactly the jobs' keys".into());
+        }
+        for (tree, status) in self.by_status.iter().zip(Status::ALL) {
+            tree.check_invariants(&cmp)?;
+            let of_status: Vec<Key> = expected
+                .iter()
+                .copied()
+                .filter(|&k| matches!(slots.get(key::slot(k) as usize), Some(Some(j)) if j.status() == status))
+                .collect();
+            if tree.keys() != of_status {
+                return Err(format!("the {status} tree does not hold exactly its jobs"));
+            }
+        }
+        // Name index: every list valid and non-empty, every posting true, none missing.
+        let mut postings = 0;
+        for (&gram, list) in &self.names.postings {
+            list.check_invariants(&cmp)?;
+            if list.is_empty() {
+                return Err(format!("empty posting list for gram {gram:#x}"));
+            }
+            for k in list.keys() {
+                match slots.get(key::slot(k) as usize) {
+                    Some(Some(job))
+                        if key_of(job, key::slot(k)) == k
+                            && name_index::grams_of(job.name())
+                                .binary_search(&gram)
+                                .is_ok() => {}
+                    _ => return Err(format!("posting {k:#x} of gram {gram:#x} is not true")),
+                }
+            }
+            postings += list.len();
+        }
+        let needed: usize = self
+            .jobs()
+            .map(|job| name_index::grams_of(job.name()).len())
+            .sum();
+        if postings != needed {
+            return Err(format!(
+                "{postings} postings, the names have {needed} grams"
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,166 @@
+//! [`NameIndex`]: posting lists of the 2- and 3-byte grams of job names.
+//!
+//! A name is read as bytes with ASCII letters folded to lower case (so matching ignores ASCII
+//! case and compares every other byte, CJK included, exactly). Every distinct bigram and
+//! trigram of a folded name has a posting list: an [`OrderTree`] of the keys of the jobs whose
+//! names contain it, in the same (CreateTime, JobId) order as every other tree, so a posting
+//! list restricted to a time window is two searches and its size in the window a subtraction.
+//!
+//! - A 2- or 3-byte keyword is one gram: its posting list is exactly the jobs whose names
+//!   contain it.
+//! - A longer keyword is covered by its trigrams: only jobs in every one of their lists can
+//!   match, so the planner walks the rarest (in the window) and checks each candidate's name.
+//! - A 1-byte keyword has no gram; the planner checks every job of the window.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::key::Key;
+use super::order_tree::OrderTree;
+use std::cmp::Ordering;
+
+/// A bigram or trigram of folded bytes: the length in the top byte, the bytes below it.
+pub(crate) type Gram = u32;
+
+/// A multiplicative hasher for [`Gram`]s: they are small integers, hashed in bulk on load.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct GramHasher(u64);
+
+impl Hasher for GramHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// Posting lists, one per gram present in some name.
+///
+/// Invariants: every list is non-empty and a valid [`OrderTree`]; the key of a job is in the
+/// list of gram `g` exactly when `g` is a gram of the job's folded name.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NameIndex {
+    pub(crate) postings: HashMap<Gram, OrderTree, BuildHasherDefault<GramHasher>>,
+}
+
+fn bigram(a: u8, b: u8) -> Gram {
+    2 << 24 | u32::from(a) << 8 | u32::from(b)
+}
+
+fn trigram(a: u8, b: u8, c: u8) -> Gram {
+    3 << 24 | u32::from(a) << 16 | u32::from(b) << 8 | u32::from(c)
+}
+
+/// The distinct bigrams and trigrams of `name`, folded, sorted.
+pub(crate) fn grams_of(name: &str) -> Vec<Gram> {
+    let folded: Vec<u8> = name.bytes().map(|b| b.to_ascii_lowercase()).collect();
+    let mut grams: Vec<Gram> = folded
+        .windows(2)
+        .filter_map(|w| match *w {
+            [a, b] => Some(bigram(a, b)),
+            _ => None,
+        })
+        .chain(folded.windows(3).filter_map(|w| match *w {
+            [a, b, c] => Some(trigram(a, b, c)),
+            _ => None,
+        }))
+        .collect();
+    grams.sort_unstable();
+    grams.dedup();
+    grams
+}
+
+/// The grams a keyword needs: its one gram if it is 2 or 3 bytes, its distinct trigrams if
+/// longer, none if 1 byte.
+pub(crate) fn keyword_grams(keyword: &str) -> Vec<Gram> {
+    if keyword.len() == 2 {
+        grams_of(keyword)
+    } else {
+        grams_of(keyword)
+            .into_iter()
+            .filter(|g| g >> 24 == 3)
+            .collect()
+    }
+}
+
+/// Whether `keyword` occurs in `name`, ASCII letters compared case-insensitively.
+pub(crate) fn name_contains(name: &str, keyword: &str) -> bool {
+    let (name, keyword) = (name.as_bytes(), keyword.as_bytes());
+    match keyword.first() {
+        None => true,
+        Some(first) => name.windows(keyword.len()).any(|w| {
+            w.first().is_some_and(|b| b.eq_ignore_ascii_case(first))
+                && w.eq_ignore_ascii_case(keyword)
+        }),
+    }
+}
+
+impl NameIndex {
+    /// Builds the lists for `jobs`, given as (key, name) in key order. O(total name length).
+    pub(crate) fn from_sorted<'a>(jobs: impl Iterator<Item = (Key, &'a str)>) -> NameIndex {
+        let mut lists: HashMap<Gram, Vec<Key>, BuildHasherDefault<GramHasher>> = HashMap::default();
+        for (key, name) in jobs {
+            for gram in grams_of(name) {
+                lists.entry(gram).or_default().push(key);
+            }
+        }
+        NameIndex {
+            postings: lists
+                .into_iter()
+                .map(|(gram, keys)| (gram, OrderTree::from_sorted(keys)))
+                .collect(),
+        }
+    }
+
+    /// Posts `key` under each of `grams`. O(grams · log n).
+    pub(crate) fn add<C: Fn(Key, Key) -> Ordering>(&mut self, grams: &[Gram], key: Key, cmp: &C) {
+        for &gram in grams {
+            self.postings.entry(gram).or_default().insert(key, cmp);
+        }
+    }
+
+    /// Withdraws `key` from each of `grams`, dropping lists that become empty.
+    /// O(grams · log n).
+    pub(crate) fn withdraw<C: Fn(Key, Key) -> Ordering>(
+        &mut self,
+        grams: &[Gram],
+        key: Key,
+        cmp: &C,
+    ) {
+        for gram in grams {
+            if let Some(list) = self.postings.get_mut(gram) {
+                list.remove(key, cmp);
+                if list.is_empty() {
+                    self.postings.remove(gram);
+                }
+            }
+        }
+    }
+
+    /// The posting list of `gram`, if any name has it.
+    pub(crate) fn list(&self, gram: Gram) -> Option<&OrderTree> {
+        self.postings.get(&gram)
+    }
+
+    /// Bytes of heap held by the lists and their table.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.postings.capacity() * (size_of::<(Gram, OrderTree)>() + 1)
+            + self
+                .postings
+                .values()
+                .map(OrderTree::heap_bytes)
+                .sum::<usize>()
+    }
+}

@@ -1,0 +1,497 @@
+//! [`OrderTree`]: a B+tree of order keys whose inner nodes count their subtrees.
+//!
+//! It answers "how many keys come before `x`" and "the keys at ranks `a..b`" in O(log n)
+//! (plus the keys returned), which is what turns a time window and a page number into two
+//! searches instead of a scan. Keys are `u64`s whose high bits are the `CreateTime` (see
+//! [`key`](super::key)); ties are broken by a comparator the caller passes in, which is why
+//! every method that places a key takes one.
+
+use std::cmp::Ordering;
+use std::ops::ControlFlow;
+
+use super::key::Key;
+
+/// Most keys in a leaf.
+const LEAF_MAX: usize = 128;
+/// Fewest keys in a leaf other than the root.
+const LEAF_MIN: usize = LEAF_MAX / 4;
+/// Most children of a branch.
+const BRANCH_MAX: usize = 64;
+/// Fewest children of a branch other than the root.
+const BRANCH_MIN: usize = BRANCH_MAX / 4;
+
+/// A counted B+tree of distinct keys in comparator order.
+///
+/// Invariants (checked by [`OrderTree::check_invariants`]):
+/// - keys are strictly increasing under the comparator, across the whole tree;
+/// - every leaf is at the same depth;
+/// - a leaf other than the root holds `LEAF_MIN..=LEAF_MAX` keys, a branch other than the
+///   root `BRANCH_MIN..=BRANCH_MAX` children; a root branch has at least 2 children, a root
+///   leaf at most `LEAF_MAX` keys;
+/// - each [`Child`] records the exact number of keys below it and its largest key;
+/// - `len` is the number of keys.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OrderTree {
+    root: Node,
+    len: usize,
+}
+
+#[derive(Clone, Debug)]
+enum Node {
+    Leaf(Vec<Key>),
+    Branch(Vec<Child>),
+}
+
+impl Default for Node {
+    fn default() -> Node {
+        Node::Leaf(Vec::new())
+    }
+}
+
+/// A subtree with its key count and largest key.
+#[derive(Clone, Debug)]
+struct Child {
+    count: usize,
+    max: Key,
+    node: Node,
+}
+
+impl Node {
+    /// Direct entries: keys of a leaf, children of a branch.
+    fn entries(&self) -> usize {
+        match self {
+            Node::Leaf(keys) => keys.len(),
+            Node::Branch(children) => children.len(),
+        }
+    }
+
+    fn min_entries(&self) -> usize {
+        match self {
+            Node::Leaf(_) => LEAF_MIN,
+            Node::Branch(_) => BRANCH_MIN,
+        }
+    }
+
+    fn max_entries(&self) -> usize {
+        match self {
+            Node::Leaf(_) => LEAF_MAX,
+            Node::Branch(_) => BRANCH_MAX,
+        }
+    }
+
+    fn max_key(&self) -> Option<Key> {
+        match self {
+            Node::Leaf(keys) => keys.last().copied(),
+            Node::Branch(children) => children.last().map(|c| c.max),
+        }
+    }
+
+    fn count(&self) -> usize {
+        match self {
+            Node::Leaf(keys) => keys.len(),
+            Node::Branch(children) => children.iter().map(|c| c.count).sum(),
+        }
+    }
+
+    /// Wraps the node as a child, or `None` if it is empty.
+    fn into_child(self) -> Option<Child> {
+        let max = self.max_key()?;
+        Some(Child {
+            count: self.count(),
+            max,
+            node: self,
+        })
+    }
+
+    /// Moves the upper half of the entries into a new sibling.
+    fn split_half(&mut self) -> Option<Child> {
+        let right = match self {
+            Node::Leaf(keys) => Node::Leaf(keys.split_off(keys.len() / 2)),
+            Node::Branch(children) => Node::Branch(children.split_off(children.len() / 2)),
+        };
+        right.into_child()
+    }
+
+    /// Appends the entries of `right`, a node of the same depth whose keys all come after.
+    fn append(&mut self, right: Node) {
+        match (self, right) {
+            (Node::Leaf(a), Node::Leaf(b)) => a.extend(b),
+            (Node::Branch(a), Node::Branch(b)) => a.extend(b),
+            _ => unreachable!("sibling nodes are always at the same depth"),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Node::Leaf(keys) => keys.capacity() * size_of::<Key>(),
+            Node::Branch(children) => {
+                children.capacity() * size_of::<Child>()
+                    + children.iter().map(|c| c.node.heap_bytes()).sum::<usize>()
+            }
+        }
+    }
+}
+
+/// Index of the child of `children` where `key` belongs: the first whose max is not below it
+/// (the last child if every max is below).
+fn child_for(children: &[Child], below: impl Fn(Key) -> bool) -> usize {
+    children
+        .partition_point(|c| below(c.max))
+        .min(children.len().saturating_sub(1))
+}
+
+/// Inserts `key` under `node`. Returns whether it was new, and a new right sibling if `node`
+/// overflowed and split.
+fn insert_into<C: Fn(Key, Key) -> Ordering>(
+    node: &mut Node,
+    key: Key,
+    cmp: &C,
+) -> (bool, Option<Child>) {
+    let inserted = match node {
+        Node::Leaf(keys) => match keys.binary_search_by(|&k| cmp(k, key)) {
+            Ok(_) => false,
+            Err(at) => {
+                keys.insert(at, key);
+                true
+            }
+        },
+        Node::Branch(children) => {
+            let at = child_for(children, |max| cmp(max, key) == Ordering::Less);
+            let Some(child) = children.get_mut(at) else {
+                return (false, None);
+            };
+            let (inserted, split) = insert_into(&mut child.node, key, cmp);
+            if inserted {
+                child.count += 1;
+                if cmp(key, child.max) == Ordering::Greater {
+                    child.max = key;
+                }
+            }
+            if let Some(right) = split {
+                child.count -= right.count;
+                child.max = child.node.max_key().unwrap_or(child.max);
+                children.insert(at + 1, right);
+            }
+            inserted
+        }
+    };
+    let split = if node.entries() > node.max_entries() {
+        node.split_half()
+    } else {
+        None
+    };
+    (inserted, split)
+}
+
+/// Removes `key` from under `node`; returns whether it was there.
+fn remove_from<C: Fn(Key, Key) -> Ordering>(node: &mut Node, key: Key, cmp: &C) -> bool {
+    match node {
+        Node::Leaf(keys) => match keys.binary_search_by(|&k| cmp(k, key)) {
+            Ok(at) => {
+                keys.remove(at);
+                true
+            }
+            Err(_) => false,
+        },
+        Node::Branch(children) => {
+            let at = child_for(children, |max| cmp(max, key) == Ordering::Less);
+            let Some(child) = children.get_mut(at) else {
+                return false;
+            };
+            if !remove_from(&mut child.node, key, cmp) {
+                return false;
+            }
+            child.count -= 1;
+            if let Some(max) = child.node.max_key() {
+                child.max = max;
+            }
+            if child.node.entries() < child.node.min_entries() {
+                rebalance(children, at);
+            }
+            true
+        }
+    }
+}
+
+/// Restores the size bounds of `children[at]`, which is under its minimum, by merging it with
+/// a neighbour and, if the two together overflow, splitting them evenly again.
+fn rebalance(children: &mut Vec<Child>, at: usize) {
+    if children.len() < 2 {
+        return;
+    }
+    let left_at = if at + 1 < children.len() { at } else { at - 1 };
+    if left_at + 1 >= children.len() {
+        return;
+    }
+    let right = children.remove(left_at + 1);
+    let Some(left) = children.get_mut(left_at) else {
+        return;
+    };
+    left.node.append(right.node);
+    left.count += right.count;
+    left.max = right.max;
+    if left.node.entries() > left.node.max_entries()
+        && let Some(new_right) = left.node.split_half()
+    {
+        left.count -= new_right.count;
+        left.max = left.node.max_key().unwrap_or(left.max);
+        children.insert(left_at + 1, new_right);
+    }
+}
+
+/// Splits `items` into the fewest runs of at most `max`, as even as possible (so each run of
+/// several has at least `max / 2`).
+fn even_runs<T>(items: Vec<T>, max: usize) -> Vec<Vec<T>> {
+    let runs = items.len().div_ceil(max).max(1);
+    let (base, extra) = (items.len() / runs, items.len() % runs);
+    let mut rest = items.into_iter();
+    (0..runs)
+        .map(|i| rest.by_ref().take(base + usize::from(i < extra)).collect())
+        .collect()
+}
+
+/// Visits the keys at ranks `lo..hi` (relative to `node`, which holds `count` keys), in
+/// ascending order or, if `rev`, descending.
+fn walk_node<F: FnMut(Key) -> ControlFlow<()>>(
+    node: &Node,
+    count: usize,
+    lo: usize,
+    hi: usize,
+    rev: bool,
+    f: &mut F,
+) -> ControlFlow<()> {
+    match node {
+        Node::Leaf(keys) => {
+            let run = keys.get(lo..hi).unwrap_or_default();
+            if rev {
+                run.iter().rev().try_for_each(|&k| f(k))
+            } else {
+                run.iter().try_for_each(|&k| f(k))
+            }
+        }
+        Node::Branch(children) => {
+            let mut visit = |child: &Child, start: usize| {
+                let end = start + child.count;
+                if start < hi && lo < end {
+                    let (a, b) = (lo.max(start) - start, hi.min(end) - start);
+                    walk_node(&child.node, child.count, a, b, rev, f)
+                } else {
+                    ControlFlow::Continue(())
+                }
+            };
+            if rev {
+                let mut end = count;
+                for child in children.iter().rev() {
+                    let start = end - child.count;
+                    if end <= lo {
+                        break;
+                    }
+                    visit(child, start)?;
+                    end = start;
+                }
+            } else {
+                let mut start = 0;
+                for child in children {
+                    if start >= hi {
+                        break;
+                    }
+                    visit(child, start)?;
+                    start += child.count;
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+}
+
+impl OrderTree {
+    /// Builds a tree from keys already strictly increasing under the comparator. O(n).
+    pub(crate) fn from_sorted(keys: Vec<Key>) -> OrderTree {
+        let len = keys.len();
+        if len <= LEAF_MAX {
+            return OrderTree {
+                root: Node::Leaf(keys),
+                len,
+            };
+        }
+        let mut level: Vec<Child> = even_runs(keys, LEAF_MAX)
+            .into_iter()
+            .filter_map(|run| Node::Leaf(run).into_child())
+            .collect();
+        while level.len() > BRANCH_MAX {
+            level = even_runs(level, BRANCH_MAX)
+                .into_iter()
+                .filter_map(|run| Node::Branch(run).into_child())
+                .collect();
+        }
+        OrderTree {
+            root: Node::Branch(level),
+            len,
+        }
+    }
+
+    /// How many keys it holds. O(1).
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it holds no key. O(1).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Adds `key`; returns `false` (changing nothing) if it is already there. O(log n).
+    pub(crate) fn insert<C: Fn(Key, Key) -> Ordering>(&mut self, key: Key, cmp: &C) -> bool {
+        let (inserted, split) = insert_into(&mut self.root, key, cmp);
+        if inserted {
+            self.len += 1;
+        }
+        if let Some(right) = split {
+            let left = std::mem::take(&mut self.root);
+            if let Some(left) = left.into_child() {
+                self.root = Node::Branch(vec![left, right]);
+            }
+        }
+        inserted
+    }
+
+    /// Removes `key`; returns `false` (changing nothing) if it is not there. O(log n).
+    pub(crate) fn remove<C: Fn(Key, Key) -> Ordering>(&mut self, key: Key, cmp: &C) -> bool {
+        if !remove_from(&mut self.root, key, cmp) {
+            return false;
+        }
+        self.len -= 1;
+        loop {
+            let only_child = match &mut self.root {
+                Node::Branch(children) if children.len() == 1 => children.pop(),
+                _ => None,
+            };
+            match only_child {
+                Some(child) => self.root = child.node,
+                None => break,
+            }
+        }
+        true
+    }
+
+    /// How many keys satisfy `below`, which must hold for a prefix of the keys in order
+    /// (for example "comes before x"). O(log n).
+    pub(crate) fn rank_where(&self, below: impl Fn(Key) -> bool) -> usize {
+        let mut node = &self.root;
+        let mut rank = 0;
+        loop {
+            match node {
+                Node::Leaf(keys) => return rank + keys.partition_point(|&k| below(k)),
+                Node::Branch(children) => {
+                    let at = children.partition_point(|c| below(c.max));
+                    rank += children.iter().take(at).map(|c| c.count).sum::<usize>();
+                    match children.get(at) {
+                        Some(child) => node = &child.node,
+                        None => return rank,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Visits the keys at ranks `lo..hi` ascending, or descending if `rev`, until `f` breaks.
+    /// O(log n + keys visited).
+    pub(crate) fn walk<F: FnMut(Key) -> ControlFlow<()>>(
+        &self,
+        lo: usize,
+        hi: usize,
+        rev: bool,
+        mut f: F,
+    ) {
+        let hi = hi.min(self.len);
+        if lo < hi {
+            let _ = walk_node(&self.root, self.len, lo, hi, rev, &mut f);
+        }
+    }
+
+    /// Every key in order (for checks and rebuilds). O(n).
+    pub(crate) fn keys(&self) -> Vec<Key> {
+        let mut out = Vec::with_capacity(self.len);
+        self.walk(0, self.len, false, |k| {
+            out.push(k);
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    /// Bytes of heap the tree holds.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.root.heap_bytes()
+    }
+
+    /// Checks every invariant listed on [`OrderTree`].
+    pub(crate) fn check_invariants<C: Fn(Key, Key) -> Ordering>(
+        &self,
+        cmp: &C,
+    ) -> Result<(), String> {
+        /// A checked subtree: its key count, smallest and largest key, and depth.
+        type Checked = (usize, Option<(Key, Key)>, usize);
+        /// Checks `node`.
+        fn check<C: Fn(Key, Key) -> Ordering>(
+            node: &Node,
+            is_root: bool,
+            cmp: &C,
+        ) -> Result<Checked, String> {
+            let entries = node.entries();
+            if entries > node.max_entries() {
+                return Err(format!("node with {entries} entries overflows"));
+            }
+            if !is_root && entries < node.min_entries() {
+                return Err(format!("non-root node with {entries} entries underflows"));
+            }
+            match node {
+                Node::Leaf(keys) => {
+                    if keys
+                        .windows(2)
+                        .any(|w| matches!(w, [a, b] if cmp(*a, *b) != Ordering::Less))
+                    {
+                        return Err("leaf keys not strictly increasing".into());
+                    }
+                    let span = keys.first().copied().zip(keys.last().copied());
+                    Ok((keys.len(), span, 0))
+                }
+                Node::Branch(children) => {
+                    if is_root && children.len() < 2 {
+                        return Err("root branch with fewer than 2 children".into());
+                    }
+                    let mut total = 0;
+                    let mut depth = None;
+                    let mut span: Option<(Key, Key)> = None;
+                    for child in children {
+                        let (count, child_span, child_depth) = check(&child.node, false, cmp)?;
+                        if count != child.count {
+                            return Err(format!("child says {} keys, holds {count}", child.count));
+                        }
+                        let Some((min, max)) = child_span else {
+                            return Err("empty child".into());
+                        };
+                        if max != child.max {
+                            return Err("child max is stale".into());
+                        }
+                        if let Some((_, prev_max)) = span
+                            && cmp(prev_max, min) != Ordering::Less
+                        {
+                            return Err("children out of order".into());
+                        }
+                        if *depth.get_or_insert(child_depth) != child_depth {
+                            return Err("leaves at different depths".into());
+                        }
+                        span = Some((span.map_or(min, |(first, _)| first), max));
+                        total += count;
+                    }
+                    Ok((total, span, depth.unwrap_or(0) + 1))
+                }
+            }
+        }
+        let (count, _, _) = check(&self.root, true, cmp)?;
+        if count != self.len {
+            return Err(format!("tree says {} keys, holds {count}", self.len));
+        }
+        Ok(())
+    }
+}
