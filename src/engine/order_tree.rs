@@ -495,3 +495,106 @@ impl OrderTree {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    /// Keys compared as plain integers, so `BTreeSet` is the model.
+    fn plain(a: Key, b: Key) -> Ordering {
+        a.cmp(&b)
+    }
+
+    fn assert_like(tree: &OrderTree, model: &BTreeSet<Key>) {
+        tree.check_invariants(&plain).unwrap();
+        assert_eq!(tree.len(), model.len());
+        assert_eq!(tree.keys(), model.iter().copied().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn grows_several_levels_and_empties_again() {
+        let mut tree = OrderTree::default();
+        let mut model = BTreeSet::new();
+        // A scattered order of 200,000 distinct keys: three levels at these node sizes.
+        let keys: Vec<Key> = (0..200_000u64)
+            .map(|i| i.wrapping_mul(2_654_435_761) % 1_000_003)
+            .collect();
+        for &k in &keys {
+            assert_eq!(tree.insert(k, &plain), model.insert(k));
+        }
+        assert_like(&tree, &model);
+        assert!(
+            matches!(&tree.root, Node::Branch(children) if matches!(children[0].node, Node::Branch(_)))
+        );
+        for &k in keys.iter().rev().step_by(3) {
+            assert_eq!(tree.remove(k, &plain), model.remove(&k));
+        }
+        assert_like(&tree, &model);
+        for &k in &keys {
+            assert_eq!(tree.remove(k, &plain), model.remove(&k));
+        }
+        assert_like(&tree, &model);
+        assert!(matches!(&tree.root, Node::Leaf(keys) if keys.is_empty()));
+    }
+
+    #[test]
+    fn bulk_build_matches_inserts() {
+        for n in [
+            0,
+            1,
+            LEAF_MAX,
+            LEAF_MAX + 1,
+            2 * LEAF_MAX + 3,
+            LEAF_MAX * BRANCH_MAX + 1,
+            300_000,
+        ] {
+            let keys: Vec<Key> = (0..n as u64).map(|i| i * 3).collect();
+            let tree = OrderTree::from_sorted(keys.clone());
+            assert_like(&tree, &keys.iter().copied().collect());
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Insert(Key),
+        Remove(Key),
+        Rank(Key),
+        Walk(usize, usize, bool),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0..3_000u64).prop_map(Op::Insert),
+            3 => (0..3_000u64).prop_map(Op::Remove),
+            1 => (0..3_100u64).prop_map(Op::Rank),
+            1 => (0..3_000usize, 0..200usize, any::<bool>()).prop_map(|(a, n, r)| Op::Walk(a, a + n, r)),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn behaves_like_btreeset(initial in proptest::collection::btree_set(0..3_000u64, 0..1_500), ops in proptest::collection::vec(op(), 1..3_000)) {
+            let mut model = initial.clone();
+            let mut tree = OrderTree::from_sorted(initial.into_iter().collect());
+            for op in ops {
+                match op {
+                    Op::Insert(k) => prop_assert_eq!(tree.insert(k, &plain), model.insert(k)),
+                    Op::Remove(k) => prop_assert_eq!(tree.remove(k, &plain), model.remove(&k)),
+                    Op::Rank(k) => prop_assert_eq!(tree.rank_where(|x| x < k), model.range(..k).count()),
+                    Op::Walk(lo, hi, rev) => {
+                        let mut seen = Vec::new();
+                        tree.walk(lo, hi, rev, |k| { seen.push(k); ControlFlow::Continue(()) });
+                        let mut want: Vec<Key> = model.iter().copied().skip(lo).take(hi.saturating_sub(lo)).collect();
+                        if rev { want.reverse(); }
+                        prop_assert_eq!(seen, want);
+                    }
+                }
+                prop_assert!(tree.check_invariants(&plain).is_ok());
+                prop_assert_eq!(tree.len(), model.len());
+            }
+            prop_assert_eq!(tree.keys(), model.into_iter().collect::<Vec<_>>());
+        }
+    }
+}

@@ -1,0 +1,407 @@
+//! Request parameters: parsing, defaults, bounds, error codes and the order errors are reported
+//! in (CONTRACT "Request parameters").
+
+mod common;
+
+use common::{query, t};
+use snapjobs::{ErrorCode, RawRequest, SortBy, Status};
+
+const NOW: &str = "2022-02-10T12:00:00Z";
+
+fn code(query_string: &str) -> ErrorCode {
+    query(query_string, NOW).unwrap_err().code()
+}
+
+#[test]
+fn start_time_defaults_to_now_minus_7_days() {
+    let q = query("", NOW).unwrap();
+    assert_eq!(q.start(), t("2022-02-03T12:00:00Z"));
+}
+
+#[test]
+fn end_time_defaults_to_start_plus_7_days() {
+    assert_eq!(query("", NOW).unwrap().end(), t("2022-02-10T12:00:00Z"));
+    let q = query("StartTime=2022-01-01T00:00:00Z", NOW).unwrap();
+    assert_eq!(q.end(), t("2022-01-08T00:00:00Z"));
+}
+
+#[test]
+fn only_end_time_keeps_the_default_start() {
+    let q = query("EndTime=2022-02-05T00:00:00Z", NOW).unwrap();
+    assert_eq!(q.start(), t("2022-02-03T12:00:00Z"));
+    assert_eq!(q.end(), t("2022-02-05T00:00:00Z"));
+    assert_eq!(
+        code("EndTime=2022-02-03T11:59:59Z"),
+        ErrorCode::EndTimeMismatch
+    );
+}
+
+#[test]
+fn other_defaults() {
+    let q = query("", NOW).unwrap();
+    assert_eq!(q.keyword(), None);
+    assert_eq!(q.status(), None);
+    assert_eq!(q.page_no(), 1);
+    assert_eq!(q.page_size(), 10);
+    assert_eq!(q.sort_by(), SortBy::Desc);
+}
+
+#[test]
+fn empty_value_means_default() {
+    let q = query(
+        "StartTime=&EndTime=&SearchKeyWord=&Status=&PageNo=&PageSize=&SortBy=",
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(q, query("", NOW).unwrap());
+    let q = RawRequest::from_json(r#"{"StartTime":"","PageNo":"","Status":null}"#)
+        .unwrap()
+        .to_query(t(NOW))
+        .unwrap();
+    assert_eq!(q, query("", NOW).unwrap());
+}
+
+#[test]
+fn time_format_is_strict() {
+    let malformed = [
+        "2022-02-30T00:00:00Z",      // no such day
+        "2022-02-02T00:00:00+08:00", // offset
+        "2022-02-02 00:00:00Z",      // space
+        "2022-02-02T00:00:00.5Z",    // fraction
+        "2022-02-02T00:00:00",       // no Z
+        "2022-02-02T23:59:60Z",      // leap second
+        "2022-02-02T24:00:00Z",
+        "2022-13-01T00:00:00Z",
+        "22-02-02T00:00:00Z", // 2-digit year
+        "+2022-02-02T00:00:00Z",
+        "12022-02-02T00:00:00Z", // 5-digit year
+        "2022-2-02T00:00:00Z",
+        "2022-02-02t00:00:00z",
+        "2022-02-02T00:00:00ZZ",
+        "abc",
+        "２０２２-02-02T00:00:00Z", // full-width digits
+    ];
+    for text in malformed {
+        let encoded = text.replace('+', "%2B");
+        assert_eq!(
+            code(&format!("StartTime={encoded}")),
+            ErrorCode::MalformedStartTime,
+            "{text}"
+        );
+        let pair = format!("StartTime=2022-02-01T00:00:00Z&EndTime={encoded}");
+        assert_eq!(code(&pair), ErrorCode::MalformedEndTime, "{text}");
+    }
+    for ok in [
+        "2024-02-29T23:59:59Z",
+        "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+    ] {
+        assert_eq!(t(ok).to_string(), ok);
+    }
+}
+
+#[test]
+fn encoded_colons_are_decoded() {
+    let q = query(
+        "StartTime=2022-02-02T00%3A00%3A00Z&EndTime=2022-02-02T23%3a59%3a59Z",
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(q.start(), t("2022-02-02T00:00:00Z"));
+    assert_eq!(q.end(), t("2022-02-02T23:59:59Z"));
+}
+
+#[test]
+fn end_time_before_start_time_is_a_mismatch() {
+    assert_eq!(
+        code("StartTime=2022-02-02T00:00:01Z&EndTime=2022-02-02T00:00:00Z"),
+        ErrorCode::EndTimeMismatch
+    );
+    let equal = query(
+        "StartTime=2022-02-02T00:00:00Z&EndTime=2022-02-02T00:00:00Z",
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(equal.start(), equal.end());
+}
+
+#[test]
+fn window_of_30_days_is_the_limit() {
+    let exactly = query(
+        "StartTime=2022-01-01T00:00:00Z&EndTime=2022-01-31T00:00:00Z",
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(
+        exactly.end().unix_seconds() - exactly.start().unix_seconds(),
+        2_592_000
+    );
+    assert_eq!(
+        code("StartTime=2022-01-01T00:00:00Z&EndTime=2022-01-31T00:00:01Z"),
+        ErrorCode::InvalidParameter
+    );
+}
+
+#[test]
+fn keyword_of_128_characters_is_the_limit() {
+    for unit in ["a", "北"] {
+        let ok = unit.repeat(128);
+        assert_eq!(
+            query(&format!("SearchKeyWord={ok}"), NOW)
+                .unwrap()
+                .keyword(),
+            Some(&*ok)
+        );
+        assert_eq!(
+            code(&format!("SearchKeyWord={}", unit.repeat(129))),
+            ErrorCode::InvalidParameter
+        );
+    }
+    // 128 CJK characters are 384 bytes: the limit counts characters, not bytes.
+    assert_eq!("北".repeat(128).len(), 384);
+}
+
+#[test]
+fn plus_and_escapes_decode_in_keywords() {
+    let q = query("SearchKeyWord=live+%E5%8C%97%E4%BA%AC%2B1", NOW).unwrap();
+    assert_eq!(q.keyword(), Some("live 北京+1"));
+    // A stray `%` stays as it is.
+    assert_eq!(
+        query("SearchKeyWord=100%", NOW).unwrap().keyword(),
+        Some("100%")
+    );
+    assert_eq!(
+        query("SearchKeyWord=%zz%4", NOW).unwrap().keyword(),
+        Some("%zz%4")
+    );
+}
+
+#[test]
+fn status_accepts_exactly_three_values() {
+    for status in Status::ALL {
+        let q = query(&format!("Status={status}"), NOW).unwrap();
+        assert_eq!(q.status(), Some(status));
+    }
+    for bad in ["INIT", "Started", "stopped", "init ", "all"] {
+        assert_eq!(
+            code(&format!("Status={bad}")),
+            ErrorCode::InvalidParameter,
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn page_no_bounds() {
+    assert_eq!(code("PageNo=0"), ErrorCode::InvalidParameter);
+    assert_eq!(query("PageNo=1", NOW).unwrap().page_no(), 1);
+    assert_eq!(query("PageNo=007", NOW).unwrap().page_no(), 7);
+    let max = query(&format!("PageNo={}", u64::MAX), NOW).unwrap();
+    assert_eq!(max.page_no(), u64::MAX);
+    assert_eq!(
+        max.offset(),
+        u64::MAX,
+        "the offset saturates instead of overflowing"
+    );
+    for bad in [
+        "18446744073709551616",
+        "-1",
+        "+1",
+        "1.0",
+        " 1",
+        "1e3",
+        "abc",
+        "0x10",
+    ] {
+        let bad = bad.replace('+', "%2B").replace(' ', "%20");
+        assert_eq!(
+            code(&format!("PageNo={bad}")),
+            ErrorCode::InvalidParameter,
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn page_size_bounds() {
+    assert_eq!(code("PageSize=0"), ErrorCode::InvalidParameter);
+    assert_eq!(query("PageSize=1", NOW).unwrap().page_size(), 1);
+    assert_eq!(query("PageSize=100", NOW).unwrap().page_size(), 100);
+    assert_eq!(code("PageSize=101"), ErrorCode::InvalidParameter);
+    assert_eq!(
+        code("PageSize=99999999999999999999"),
+        ErrorCode::InvalidParameter
+    );
+}
+
+#[test]
+fn sort_by_accepts_asc_and_desc() {
+    assert_eq!(query("SortBy=asc", NOW).unwrap().sort_by(), SortBy::Asc);
+    assert_eq!(query("SortBy=desc", NOW).unwrap().sort_by(), SortBy::Desc);
+    for bad in ["ASC", "Desc", "ascending", "1"] {
+        assert_eq!(
+            code(&format!("SortBy={bad}")),
+            ErrorCode::InvalidParameter,
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn unknown_parameters_are_ignored() {
+    let q = query(
+        "Action=ListLiveSnapshotJobs&pagesize=1000&PageSize=5&Foo",
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(q.page_size(), 5);
+}
+
+#[test]
+fn repeated_parameter_counts_with_its_last_value() {
+    assert_eq!(
+        query("PageSize=500&PageSize=5", NOW).unwrap().page_size(),
+        5
+    );
+    assert_eq!(code("PageSize=5&PageSize=500"), ErrorCode::InvalidParameter);
+    let json = RawRequest::from_json(r#"{"PageSize":"500","PageSize":5}"#).unwrap();
+    assert_eq!(json.to_query(t(NOW)).unwrap().page_size(), 5);
+}
+
+#[test]
+fn non_utf8_value_is_invalid_for_its_parameter() {
+    let cases = [
+        ("StartTime=%FF", ErrorCode::MalformedStartTime),
+        ("EndTime=%FF", ErrorCode::MalformedEndTime),
+        ("SearchKeyWord=%C3%28", ErrorCode::InvalidParameter),
+        ("Status=%FF", ErrorCode::InvalidParameter),
+        ("PageNo=%FF", ErrorCode::InvalidParameter),
+        ("PageSize=%FF", ErrorCode::InvalidParameter),
+        ("SortBy=%FF", ErrorCode::InvalidParameter),
+    ];
+    for (query_string, expected) in cases {
+        assert_eq!(code(query_string), expected, "{query_string}");
+    }
+    // Raw (not escaped) invalid bytes too.
+    let raw = RawRequest::from_query_string(b"SearchKeyWord=\xff\xfe");
+    let err = raw.to_query(t(NOW)).unwrap_err();
+    assert!(err.message().contains("SearchKeyWord"), "{}", err.message());
+}
+
+#[test]
+fn errors_are_reported_in_contract_order() {
+    // Each row breaks every parameter from some point on; the first broken one is reported.
+    let bad = [
+        (
+            "StartTime",
+            "x",
+            "Specified parameter StartTime is not valid.",
+        ),
+        ("EndTime", "x", "Specified parameter EndTime is not valid."),
+        ("SearchKeyWord", &"k".repeat(129), "SearchKeyWord"),
+        ("Status", "x", "Status"),
+        ("PageNo", "0", "PageNo"),
+        ("PageSize", "0", "PageSize"),
+        ("SortBy", "x", "SortBy"),
+    ];
+    for first in 0..bad.len() {
+        let query_string: Vec<String> = bad[first..]
+            .iter()
+            .rev() // order in the string must not matter
+            .map(|(name, value, _)| format!("{name}={value}"))
+            .collect();
+        let err = query(&query_string.join("&"), NOW).unwrap_err();
+        assert!(
+            err.message().contains(bad[first].2),
+            "{first}: {}",
+            err.message()
+        );
+    }
+    // The pair checks come after both times parse, before the keyword.
+    let mismatch = format!(
+        "StartTime=2022-02-02T00:00:01Z&EndTime=2022-02-02T00:00:00Z&SearchKeyWord={}",
+        "k".repeat(129)
+    );
+    assert_eq!(code(&mismatch), ErrorCode::EndTimeMismatch);
+    let too_long = "StartTime=2022-01-01T00:00:00Z&EndTime=2022-03-01T00:00:00Z&Status=x";
+    let err = query(too_long, NOW).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidParameter);
+    assert!(err.message().contains("30 days"), "{}", err.message());
+    assert_eq!(
+        code("EndTime=x&StartTime=2022-02-02T00:00:01Z&PageSize=0"),
+        ErrorCode::MalformedEndTime
+    );
+}
+
+#[test]
+fn json_parameters() {
+    let raw = RawRequest::from_json(
+        r#"{"StartTime":"2022-02-02T00:00:00Z","EndTime":"2022-02-02T23:59:59Z",
+            "SearchKeyWord":"live","Status":"paused","PageNo":2,"PageSize":"20","SortBy":"asc",
+            "Unknown":[1,{"a":2}]}"#,
+    )
+    .unwrap();
+    let q = raw.to_query(t(NOW)).unwrap();
+    assert_eq!(
+        (q.start(), q.end()),
+        (t("2022-02-02T00:00:00Z"), t("2022-02-02T23:59:59Z"))
+    );
+    assert_eq!(
+        (q.keyword(), q.status()),
+        (Some("live"), Some(Status::Paused))
+    );
+    assert_eq!(
+        (q.page_no(), q.page_size(), q.sort_by()),
+        (2, 20, SortBy::Asc)
+    );
+    // Values that are neither strings nor integers are invalid for their parameter.
+    for (json, expected) in [
+        (r#"{"StartTime":123}"#, ErrorCode::MalformedStartTime),
+        (r#"{"SearchKeyWord":["a"]}"#, ErrorCode::InvalidParameter),
+        (r#"{"PageNo":1.5}"#, ErrorCode::InvalidParameter),
+        (r#"{"PageSize":-1}"#, ErrorCode::InvalidParameter),
+        (r#"{"SortBy":true}"#, ErrorCode::InvalidParameter),
+    ] {
+        let err = RawRequest::from_json(json)
+            .unwrap()
+            .to_query(t(NOW))
+            .unwrap_err();
+        assert_eq!(err.code(), expected, "{json}");
+    }
+    for not_object in ["[]", "1", "\"x\"", "{", ""] {
+        assert_eq!(
+            RawRequest::from_json(not_object).unwrap_err().code(),
+            ErrorCode::InvalidParameter
+        );
+    }
+}
+
+#[test]
+fn typed_query_enforces_the_same_rules() {
+    use snapjobs::Query;
+    let (a, b) = (t("2022-01-01T00:00:00Z"), t("2022-01-31T00:00:00Z"));
+    assert!(Query::new(a, b).is_ok());
+    assert_eq!(
+        Query::new(b, a).unwrap_err().code(),
+        ErrorCode::EndTimeMismatch
+    );
+    let q = Query::new(a, a).unwrap();
+    assert_eq!(
+        q.clone().with_page(0, 10).unwrap_err().code(),
+        ErrorCode::InvalidParameter
+    );
+    assert_eq!(
+        q.clone().with_page(1, 101).unwrap_err().code(),
+        ErrorCode::InvalidParameter
+    );
+    assert!(q.clone().with_keyword(&"x".repeat(129)).is_err());
+    assert_eq!(q.with_keyword("").unwrap().keyword(), None);
+}
+
+#[test]
+fn default_window_is_clamped_to_representable_times() {
+    let q = query("", "0000-01-03T00:00:00Z").unwrap();
+    assert_eq!(q.start(), t("0000-01-01T00:00:00Z"));
+    let q = query("StartTime=9999-12-30T00:00:00Z", NOW).unwrap();
+    assert_eq!(q.end(), t("9999-12-31T23:59:59Z"));
+}
