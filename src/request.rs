@@ -151,13 +151,13 @@ impl RawRequest {
     /// The [`ApiError`] of the first parameter that breaks its rule.
     pub fn to_query(&self, now: Timestamp) -> Result<Query, ApiError> {
         let start = match self.start_time.value() {
-            Ok(None) => Some(now.saturating_add(-7 * DAY)),
+            Ok(None) => Some(now.saturating_add_seconds(-7 * DAY)),
             Ok(Some(text)) => Timestamp::parse(text).ok(),
             Err(()) => None,
         }
         .ok_or_else(|| ApiError::new(ErrorCode::MalformedStartTime))?;
         let end = match self.end_time.value() {
-            Ok(None) => Some(start.saturating_add(7 * DAY)),
+            Ok(None) => Some(start.saturating_add_seconds(7 * DAY)),
             Ok(Some(text)) => Timestamp::parse(text).ok(),
             Err(()) => None,
         }

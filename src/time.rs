@@ -90,8 +90,8 @@ impl Timestamp {
         })
     }
 
-    /// `self + seconds`, clamped to [`Timestamp::MIN`]..=[`Timestamp::MAX`].
-    pub(crate) fn saturating_add(self, seconds: i64) -> Timestamp {
+    /// `self + seconds` (negative to go back), clamped to [`Timestamp::MIN`]..=[`Timestamp::MAX`].
+    pub fn saturating_add_seconds(self, seconds: i64) -> Timestamp {
         Timestamp(
             self.0
                 .saturating_add(seconds)

@@ -1,21 +1,6 @@
 //! [`JobIndex`]: the in-memory engine.
 //!
-//! # Structure
-//!
-//! - **Slots**: jobs live in a `Vec` of slots (freed slots are reused); a job's slot never
-//!   changes while it is held. An **id map** takes a `JobId` to its slot in O(1) expected.
-//! - **Order keys** ([`key`]): each job is named in the trees by one `u64` packing its
-//!   `CreateTime` and slot; ties on `CreateTime` are ordered by `JobId` through the slots.
-//! - **Order trees** ([`order_tree`]): counted B+trees of keys. One holds every job, and one
-//!   per status holds that status's jobs, so a window with or without a status filter is two
-//!   O(log n) rank searches, `TotalCount` their difference, and any page a descent to its rank.
-//! - **Name index** ([`name_index`]): a posting list (also an order tree) per bigram and
-//!   trigram of the ASCII-folded names.
-//! - **Planner** ([`planner`]): picks, for each query, the cheapest exact list or the smallest
-//!   candidate list to check.
-//!
-//! Every write goes through [`JobIndex`]'s methods, which check their input first and then
-//! update every structure together, so a refused write changes nothing.
+//! See [`JobIndex`] for the structures and how they fit together.
 
 mod key;
 mod name_index;
@@ -37,6 +22,23 @@ use order_tree::OrderTree;
 pub const MAX_JOBS: usize = key::MAX_SLOTS;
 
 /// An in-memory index of jobs answering `ListLiveSnapshotJobs` queries in logarithmic time.
+///
+/// # Structure
+///
+/// - **Slots**: jobs live in a `Vec` of slots (freed slots are reused); a job's slot never
+///   changes while it is held. An **id map** takes a `JobId` to its slot in O(1) expected.
+/// - **Order keys**: each job is named in the trees by one `u64` packing its
+///   `CreateTime` and slot; ties on `CreateTime` are ordered by `JobId` through the slots.
+/// - **Order trees**: counted B+trees of keys. One holds every job, and one
+///   per status holds that status's jobs, so a window with or without a status filter is two
+///   O(log n) rank searches, `TotalCount` their difference, and any page a descent to its rank.
+/// - **Name index**: a posting list (also an order tree) per bigram and
+///   trigram of the ASCII-folded names.
+/// - **Planner**: picks, for each query, the cheapest exact list or the smallest
+///   candidate list to check.
+///
+/// Every write goes through [`JobIndex`]'s methods, which check their input first and then
+/// update every structure together, so a refused write changes nothing.
 ///
 /// Its API is that of the [reference model](crate::reference::Model), and it gives the same
 /// answers; see the crate's front page for the cost of each operation.
