@@ -97,9 +97,12 @@ impl_store!(JobIndex, "engine", |index| index
     .check_invariants()
     .unwrap());
 
+/// Lists a query: the page's ids and the total.
+pub type List<'a> = &'a dyn Fn(&Query) -> (Vec<String>, u64);
+
 /// Runs `test` on a reference model and on an engine, each loaded with `jobs`.
-pub fn on_both(jobs: &[Job], test: impl Fn(&dyn Fn(&Query) -> (Vec<String>, u64))) {
-    fn run<S: Store>(jobs: &[Job], test: &dyn Fn(&dyn Fn(&Query) -> (Vec<String>, u64))) {
+pub fn on_both(jobs: &[Job], test: impl Fn(List<'_>)) {
+    fn run<S: Store>(jobs: &[Job], test: &dyn Fn(List<'_>)) {
         let mut store = S::default();
         eprintln!("checking the {} store", store.name());
         store.load(jobs.to_vec()).unwrap();
