@@ -5,6 +5,8 @@
 //! read: the fast [`JobIndex`](crate::JobIndex) is tested to give exactly its answers. Its write
 //! API is the same as the index's.
 
+use std::collections::HashSet;
+
 use crate::error::WriteError;
 use crate::job::{self, Job, SnapshotOutput, Status};
 use crate::query::{Query, SortBy};
@@ -87,11 +89,14 @@ impl Model {
     /// # Errors
     /// [`WriteError::DuplicateJobId`] if an id is taken or repeated; nothing is added.
     pub fn load(&mut self, jobs: impl IntoIterator<Item = Job>) -> Result<(), WriteError> {
-        let mut next = self.clone();
-        for job in jobs {
-            next.insert(job)?;
+        let jobs: Vec<Job> = jobs.into_iter().collect();
+        let mut ids: HashSet<&str> = self.jobs.iter().map(|job| job.id().as_str()).collect();
+        if let Some(taken) = jobs.iter().find(|job| !ids.insert(job.id().as_str())) {
+            return Err(WriteError::DuplicateJobId {
+                id: taken.id().to_string(),
+            });
         }
-        *self = next;
+        self.jobs.extend(jobs);
         Ok(())
     }
 

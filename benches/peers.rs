@@ -1,0 +1,558 @@
+//! snapjobs against what a server would otherwise use, on the same data and queries:
+//! the reference model (`naive`) and SQLite in memory (`sqlite`, and `sqlite_fts5` with an
+//! FTS5 trigram index for keywords of 3+ bytes).
+//!
+//! Groups `Q1`..`Q9` are the query scenarios, then `insert`, `set_status`, `rename`, `remove`
+//! and `load`; each group's functions are the peers and its parameter the number of jobs.
+//! Every peer's answer is checked against snapjobs' before anything is timed.
+//!
+//! `cargo bench --bench peers` (add `SNAPJOBS_BENCH_LARGE=1` for 10^7 jobs, snapjobs and
+//! sqlite only; `SNAPJOBS_BENCH_SIZES=10000,100000` to choose the sizes).
+
+#[path = "support/sqlite.rs"]
+mod sqlite;
+#[path = "support/synth.rs"]
+mod synth;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BatchSize, BenchmarkGroup, BenchmarkId, Criterion, measurement::WallTime};
+use snapjobs::reference::Model;
+use snapjobs::{Job, JobIndex, Query, SortBy, Status};
+use sqlite::Sqlite;
+
+const SEED: u64 = 42;
+
+struct Fixture {
+    n: usize,
+    jobs: Vec<Job>,
+    index: JobIndex,
+    /// `None` at sizes where the naive model is not measured.
+    model: Option<Model>,
+    sqlite: Sqlite,
+}
+
+fn sizes() -> Vec<usize> {
+    if let Ok(list) = std::env::var("SNAPJOBS_BENCH_SIZES") {
+        return list
+            .split(',')
+            .map(|n| n.trim().parse().expect("SNAPJOBS_BENCH_SIZES: numbers"))
+            .collect();
+    }
+    let mut sizes = vec![10_000, 100_000, 1_000_000];
+    if std::env::var("SNAPJOBS_BENCH_LARGE").is_ok_and(|v| v == "1") {
+        sizes.push(10_000_000);
+    }
+    sizes
+}
+
+fn fixture(n: usize) -> Fixture {
+    let started = Instant::now();
+    let jobs = synth::jobs(n, SEED);
+    let mut index = JobIndex::new();
+    index.load(jobs.clone()).unwrap();
+    let model = (n <= 1_000_000).then(|| {
+        let mut model = Model::new();
+        model.load(jobs.clone()).unwrap();
+        model
+    });
+    let sqlite = Sqlite::load(&jobs, true);
+    eprintln!("fixture of {n} jobs built in {:.1?}", started.elapsed());
+    Fixture {
+        n,
+        jobs,
+        index,
+        model,
+        sqlite,
+    }
+}
+
+/// The keywords of the scenarios, chosen once on 10^5 jobs by their share of names.
+struct Keywords {
+    rare: String,
+    common3: String,
+    short: String,
+    long: String,
+}
+
+fn keywords() -> Keywords {
+    let sample = synth::jobs(100_000, SEED);
+    let words = synth::word_pool();
+    let ascii: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .filter(|w| w.is_ascii())
+        .collect();
+    let grams = |len: usize| -> Vec<String> {
+        let mut grams: Vec<String> = ascii[..60]
+            .iter()
+            .flat_map(|w| {
+                (0..w.len().saturating_sub(len - 1)).map(move |i| w[i..i + len].to_owned())
+            })
+            .collect();
+        grams.sort();
+        grams.dedup();
+        grams
+    };
+    let (rare, rare_share) = synth::nearest_share(
+        &sample,
+        ascii.iter().copied().filter(|w| w.len() >= 5),
+        1e-4,
+    );
+    let common3 = grams(3);
+    let (common3, common3_share) =
+        synth::nearest_share(&sample, common3.iter().map(String::as_str), 0.10);
+    let short = grams(2);
+    let (short, short_share) =
+        synth::nearest_share(&sample, short.iter().map(String::as_str), 0.20);
+    let pairs: Vec<String> = ascii[..12]
+        .iter()
+        .flat_map(|a| ascii[..12].iter().map(move |b| format!("{a}-{b}")))
+        .filter(|p| p.len() >= 8)
+        .collect();
+    let (long, long_share) = synth::nearest_share(&sample, pairs.iter().map(String::as_str), 2e-3);
+    eprintln!(
+        "keywords: rare {rare:?} ({:.4}% of names), common 3-byte {common3:?} ({:.1}%), short {short:?} ({:.1}%), long {long:?} ({:.3}%)",
+        rare_share * 100.0,
+        common3_share * 100.0,
+        short_share * 100.0,
+        long_share * 100.0
+    );
+    Keywords {
+        rare,
+        common3,
+        short,
+        long,
+    }
+}
+
+fn window(from_day: i64, days: i64) -> Query {
+    Query::new(synth::day(from_day), synth::day(from_day + days)).unwrap()
+}
+
+/// Half-way through the matches of `query`, as a page number.
+fn middle_page(index: &JobIndex, query: &Query) -> Query {
+    let total = index.list(query).total_count;
+    let page_no = (total / 2 / u64::from(query.page_size())).max(1);
+    query.clone().with_page(page_no, query.page_size()).unwrap()
+}
+
+struct Scenario {
+    group: &'static str,
+    /// Whether the FTS5 variant of the SQLite peer applies (keywords of 3+ bytes).
+    fts: bool,
+    query: Box<dyn Fn(&Fixture) -> Query>,
+}
+
+fn scenarios(keywords: &Keywords) -> Vec<Scenario> {
+    let Keywords {
+        rare,
+        common3,
+        short,
+        long,
+    } = keywords;
+    let (rare, common3, short, long) = (rare.clone(), common3.clone(), short.clone(), long.clone());
+    vec![
+        Scenario {
+            group: "Q1",
+            fts: false,
+            query: Box::new(|_| window(100, 7)),
+        },
+        Scenario {
+            group: "Q2",
+            fts: false,
+            query: Box::new(|_| window(100, 30).with_status(Some(Status::Paused))),
+        },
+        Scenario {
+            group: "Q3",
+            fts: false,
+            query: Box::new(|f| {
+                middle_page(&f.index, &window(100, 30).with_status(Some(Status::Paused)))
+            }),
+        },
+        Scenario {
+            group: "Q4",
+            fts: true,
+            query: Box::new(move |_| window(100, 30).with_keyword(&rare).unwrap()),
+        },
+        Scenario {
+            group: "Q5",
+            fts: true,
+            query: Box::new(move |_| window(100, 30).with_keyword(&common3).unwrap()),
+        },
+        Scenario {
+            group: "Q6",
+            fts: true,
+            query: Box::new(|f| {
+                let q = window(100, 30);
+                let inside = f.index.list(&q.clone().with_page(1, 1).unwrap()).jobs[0]
+                    .id()
+                    .to_string();
+                q.with_keyword(&inside).unwrap()
+            }),
+        },
+        Scenario {
+            group: "Q7",
+            fts: false,
+            query: Box::new(|_| {
+                window(120, 1)
+                    .with_page(1, 100)
+                    .unwrap()
+                    .with_sort(SortBy::Asc)
+            }),
+        },
+        Scenario {
+            group: "Q8",
+            fts: false,
+            query: Box::new(move |f| {
+                middle_page(&f.index, &window(100, 30).with_keyword(&short).unwrap())
+            }),
+        },
+        Scenario {
+            group: "Q9",
+            fts: true,
+            query: Box::new(move |_| window(100, 30).with_keyword(&long).unwrap()),
+        },
+    ]
+}
+
+fn ids_of(page: &snapjobs::Page<'_>) -> Vec<String> {
+    page.jobs.iter().map(|j| j.id().to_string()).collect()
+}
+
+/// Asserts every peer returns snapjobs' page and total for `query`.
+fn check_same_answers(fixture: &Fixture, query: &Query, fts: bool) {
+    let page = fixture.index.list(query);
+    let want = (ids_of(&page), page.total_count);
+    if let Some(model) = &fixture.model {
+        let page = model.list(query);
+        assert_eq!(
+            (ids_of(&page), page.total_count),
+            want,
+            "naive differs on {query:?}"
+        );
+    }
+    let mut flavours = vec![false];
+    if fts {
+        flavours.push(true);
+    }
+    for use_fts in flavours {
+        let (rows, total) = list_sqlite(&fixture.sqlite, query, use_fts);
+        let ids: Vec<String> = rows.into_iter().map(|r| r.job_id).collect();
+        assert_eq!(
+            (ids, total),
+            want,
+            "sqlite (fts5: {use_fts}) differs on {query:?}"
+        );
+    }
+}
+
+fn list_sqlite(db: &Sqlite, query: &Query, fts: bool) -> (Vec<sqlite::Row>, u64) {
+    // The connection holds the FTS table either way; `fts` picks the statement.
+    let view = sqlite::View { db, fts };
+    view.list(query)
+}
+
+fn configure<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(name);
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    group
+}
+
+fn queries(c: &mut Criterion, fixtures: &[Fixture], keywords: &Keywords) {
+    for scenario in scenarios(keywords) {
+        let mut group = configure(c, scenario.group);
+        for fixture in fixtures {
+            let query = (scenario.query)(fixture);
+            check_same_answers(fixture, &query, scenario.fts);
+            let n = fixture.n;
+            group.bench_with_input(BenchmarkId::new("snapjobs", n), &query, |b, q| {
+                b.iter(|| {
+                    let page = fixture.index.list(black_box(q));
+                    black_box((page.jobs.len(), page.total_count))
+                })
+            });
+            if let Some(model) = &fixture.model {
+                group.bench_with_input(BenchmarkId::new("naive", n), &query, |b, q| {
+                    b.iter(|| {
+                        let page = model.list(black_box(q));
+                        black_box((page.jobs.len(), page.total_count))
+                    })
+                });
+            }
+            group.bench_with_input(BenchmarkId::new("sqlite", n), &query, |b, q| {
+                b.iter(|| black_box(list_sqlite(&fixture.sqlite, black_box(q), false)))
+            });
+            if scenario.fts {
+                group.bench_with_input(BenchmarkId::new("sqlite_fts5", n), &query, |b, q| {
+                    b.iter(|| black_box(list_sqlite(&fixture.sqlite, black_box(q), true)))
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
+/// Times `op` alone over `iters` runs, running `undo` after each one outside the timing.
+fn timed_apart(iters: u64, mut op: impl FnMut(u64), mut undo: impl FnMut(u64)) -> Duration {
+    let mut total = Duration::ZERO;
+    for i in 0..iters {
+        let started = Instant::now();
+        op(i);
+        total += started.elapsed();
+        undo(i);
+    }
+    total
+}
+
+fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
+    let fresh: Vec<Job> = synth::jobs(1_000, SEED + 1);
+
+    let mut group = configure(c, "insert");
+    for f in fixtures.iter_mut() {
+        let n = f.n;
+        let pick = |i: u64| &fresh[(i % 1_000) as usize];
+        group.bench_function(BenchmarkId::new("snapjobs", n), |b| {
+            b.iter_custom(|iters| {
+                let index = &mut f.index;
+                let mut total = Duration::ZERO;
+                for i in 0..iters {
+                    let job = pick(i).clone();
+                    let started = Instant::now();
+                    index.insert(job).unwrap();
+                    total += started.elapsed();
+                    index.remove(pick(i).id().as_str()).unwrap();
+                }
+                total
+            })
+        });
+        if let Some(model) = f.model.as_mut() {
+            group.bench_function(BenchmarkId::new("naive", n), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for i in 0..iters {
+                        let job = pick(i).clone();
+                        let started = Instant::now();
+                        model.insert(job).unwrap();
+                        total += started.elapsed();
+                        model.remove(pick(i).id().as_str()).unwrap();
+                    }
+                    total
+                })
+            });
+        }
+        let db = &f.sqlite;
+        group.bench_function(BenchmarkId::new("sqlite", n), |b| {
+            b.iter_custom(|iters| {
+                timed_apart(
+                    iters,
+                    |i| db.insert(pick(i)),
+                    |i| db.remove(pick(i).id().as_str()),
+                )
+            })
+        });
+    }
+    group.finish();
+
+    // Existing jobs, taken from the middle of the data.
+    let existing = |f: &Fixture| -> Vec<String> {
+        f.jobs
+            .iter()
+            .step_by((f.n / 1_000).max(1))
+            .map(|j| j.id().to_string())
+            .take(1_000)
+            .collect()
+    };
+
+    let mut group = configure(c, "remove");
+    for f in fixtures.iter_mut() {
+        let n = f.n;
+        let ids = existing(f);
+        let jobs: Vec<Job> = ids
+            .iter()
+            .map(|id| f.index.get(id).unwrap().clone())
+            .collect();
+        let k = ids.len() as u64;
+        let index = &mut f.index;
+        group.bench_function(BenchmarkId::new("snapjobs", n), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for i in 0..iters {
+                    let id = &ids[(i % k) as usize];
+                    let started = Instant::now();
+                    let job = index.remove(id).unwrap();
+                    total += started.elapsed();
+                    index.insert(job).unwrap();
+                }
+                total
+            })
+        });
+        if let Some(model) = f.model.as_mut() {
+            group.bench_function(BenchmarkId::new("naive", n), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for i in 0..iters {
+                        let id = &ids[(i % k) as usize];
+                        let started = Instant::now();
+                        let job = model.remove(id).unwrap();
+                        total += started.elapsed();
+                        model.insert(job).unwrap();
+                    }
+                    total
+                })
+            });
+        }
+        let db = &f.sqlite;
+        group.bench_function(BenchmarkId::new("sqlite", n), |b| {
+            b.iter_custom(|iters| {
+                timed_apart(
+                    iters,
+                    |i| db.remove(&ids[(i % k) as usize]),
+                    |i| db.insert(&jobs[(i % k) as usize]),
+                )
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = configure(c, "set_status");
+    for f in fixtures.iter_mut() {
+        let n = f.n;
+        let ids = existing(f);
+        let k = ids.len();
+        let mut next = 0usize;
+        let mut step = move || {
+            next += 1;
+            (ids[next % k].clone(), Status::ALL[(next / k) % 3])
+        };
+        let index = &mut f.index;
+        group.bench_function(BenchmarkId::new("snapjobs", n), |b| {
+            b.iter_batched(
+                &mut step,
+                |(id, s)| index.set_status(&id, s).unwrap(),
+                BatchSize::SmallInput,
+            )
+        });
+        if let Some(model) = f.model.as_mut() {
+            group.bench_function(BenchmarkId::new("naive", n), |b| {
+                b.iter_batched(
+                    &mut step,
+                    |(id, s)| model.set_status(&id, s).unwrap(),
+                    BatchSize::SmallInput,
+                )
+            });
+        }
+        let db = &f.sqlite;
+        group.bench_function(BenchmarkId::new("sqlite", n), |b| {
+            b.iter_batched(
+                &mut step,
+                |(id, s)| db.set_status(&id, s.as_str()),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+
+    let mut group = configure(c, "rename");
+    let mut names = synth::Generator::new(SEED + 2);
+    let new_names: Vec<String> = (0..1_000).map(|_| names.name()).collect();
+    for f in fixtures.iter_mut() {
+        let n = f.n;
+        let ids = existing(f);
+        let k = ids.len();
+        let mut next = 0usize;
+        let mut step = || {
+            next += 1;
+            (
+                ids[next % k].clone(),
+                new_names[(next * 7) % new_names.len()].clone(),
+            )
+        };
+        let index = &mut f.index;
+        group.bench_function(BenchmarkId::new("snapjobs", n), |b| {
+            b.iter_batched(
+                &mut step,
+                |(id, name)| index.rename(&id, &name).unwrap(),
+                BatchSize::SmallInput,
+            )
+        });
+        if let Some(model) = f.model.as_mut() {
+            group.bench_function(BenchmarkId::new("naive", n), |b| {
+                b.iter_batched(
+                    &mut step,
+                    |(id, name)| model.rename(&id, &name).unwrap(),
+                    BatchSize::SmallInput,
+                )
+            });
+        }
+        let db = &f.sqlite;
+        group.bench_function(BenchmarkId::new("sqlite", n), |b| {
+            b.iter_batched(
+                &mut step,
+                |(id, name)| db.rename(&id, &name),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+fn load(c: &mut Criterion, fixtures: &[Fixture]) {
+    let mut group = c.benchmark_group("load");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(100))
+        .measurement_time(Duration::from_secs(5));
+    for f in fixtures {
+        let n = f.n;
+        group.bench_function(BenchmarkId::new("snapjobs", n), |b| {
+            b.iter_batched(
+                || f.jobs.clone(),
+                |jobs| {
+                    let mut index = JobIndex::new();
+                    index.load(jobs).unwrap();
+                    index
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        if f.model.is_some() {
+            group.bench_function(BenchmarkId::new("naive", n), |b| {
+                b.iter_batched(
+                    || f.jobs.clone(),
+                    |jobs| {
+                        let mut model = Model::new();
+                        model.load(jobs).unwrap();
+                        model
+                    },
+                    BatchSize::PerIteration,
+                )
+            });
+        }
+        group.bench_function(BenchmarkId::new("sqlite", n), |b| {
+            b.iter(|| Sqlite::load(&f.jobs, false))
+        });
+    }
+    group.finish();
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    let keywords = keywords();
+    let mut fixtures: Vec<Fixture> = sizes().into_iter().map(fixture).collect();
+    for f in &fixtures {
+        eprintln!(
+            "{} jobs: index {} bytes per job",
+            f.n,
+            f.index.heap_bytes() / f.n
+        );
+    }
+    queries(&mut c, &fixtures, &keywords);
+    writes(&mut c, &mut fixtures);
+    load(&mut c, &fixtures);
+    c.final_summary();
+}
