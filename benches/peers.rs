@@ -325,7 +325,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
                     let started = Instant::now();
                     index.insert(job).unwrap();
                     total += started.elapsed();
-                    index.remove(pick(i).id().as_str()).unwrap();
+                    index.remove(pick(i).id()).unwrap();
                 }
                 total
             })
@@ -339,7 +339,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
                         let started = Instant::now();
                         model.insert(job).unwrap();
                         total += started.elapsed();
-                        model.remove(pick(i).id().as_str()).unwrap();
+                        model.remove(pick(i).id()).unwrap();
                     }
                     total
                 })
@@ -351,7 +351,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
                 timed_apart(
                     iters,
                     |i| db.insert(pick(i)),
-                    |i| db.remove(pick(i).id().as_str()),
+                    |i| db.remove(pick(i).id()),
                 )
             })
         });

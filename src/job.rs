@@ -247,21 +247,44 @@ pub(crate) fn check_time_interval(seconds: u32) -> Result<u32, WriteError> {
     }
 }
 
+/// The text fields of a job, in the order they are packed.
+#[derive(Clone, Copy)]
+enum Text {
+    Id = 0,
+    Name = 1,
+    TemplateId = 2,
+    TemplateName = 3,
+    Endpoint = 4,
+    Bucket = 5,
+}
+
 /// A live snapshot job, as the API lists it.
 ///
-/// Invariant: every field obeys its rule (see the crate's "Jobs" section); a `Job` is made only
-/// through [`JobBuilder::build`] or deserialization, which both check them.
-/// `CreateTime` never changes once the job is made.
+/// Invariants: every field obeys its rule (see the crate's "Jobs" section); a `Job` is made only
+/// through [`JobBuilder::build`] or deserialization, which both check them. `CreateTime` never
+/// changes once the job is made. The six text fields are packed into one allocation, `text`,
+/// field `i` ending at byte `ends[i]` (so `ends` is non-decreasing, each end a char boundary,
+/// the last `text.len()`); the rules bound the total to 1,664 bytes, which fits `u16`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {
-    id: JobId,
-    name: Box<str>,
-    template_id: Box<str>,
-    template_name: Box<str>,
+    text: Box<str>,
+    ends: [u16; 6],
     status: Status,
-    output: SnapshotOutput,
+    storage_type: StorageType,
     time_interval: u32,
     create_time: Timestamp,
+}
+
+/// Packs six checked text fields.
+fn pack(fields: [&str; 6]) -> (Box<str>, [u16; 6]) {
+    let mut text = String::with_capacity(fields.iter().map(|f| f.len()).sum());
+    let mut ends = [0u16; 6];
+    for (end, field) in ends.iter_mut().zip(fields) {
+        text.push_str(field);
+        // At most 1,664 bytes in all by the field rules.
+        *end = u16::try_from(text.len()).unwrap_or(u16::MAX);
+    }
+    (text.into_boxed_str(), ends)
 }
 
 impl Job {
@@ -291,24 +314,56 @@ impl Job {
         }
     }
 
-    /// `JobId`.
-    pub fn id(&self) -> &JobId {
-        &self.id
+    fn text(&self, field: Text) -> &str {
+        let i = field as usize;
+        let start = match i.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(i).copied().unwrap_or(0);
+        self.text.get(usize::from(start)..usize::from(end)).unwrap_or_default()
+    }
+
+    fn texts(&self) -> [&str; 6] {
+        [
+            Text::Id,
+            Text::Name,
+            Text::TemplateId,
+            Text::TemplateName,
+            Text::Endpoint,
+            Text::Bucket,
+        ]
+        .map(|field| self.text(field))
+    }
+
+    fn replace_texts(&mut self, changes: &[(Text, &str)]) {
+        let mut fields = self.texts();
+        for &(field, value) in changes {
+            if let Some(slot) = fields.get_mut(field as usize) {
+                *slot = value;
+            }
+        }
+        (self.text, self.ends) = pack(fields);
+    }
+
+    /// `JobId`: 1 to 64 bytes of printable ASCII without spaces.
+    pub fn id(&self) -> &str {
+        self.text(Text::Id)
     }
 
     /// `JobName` (may be empty).
     pub fn name(&self) -> &str {
-        &self.name
+        self.text(Text::Name)
     }
 
     /// `TemplateId` (may be empty).
     pub fn template_id(&self) -> &str {
-        &self.template_id
+        self.text(Text::TemplateId)
     }
 
     /// `TemplateName` (may be empty).
     pub fn template_name(&self) -> &str {
-        &self.template_name
+        self.text(Text::TemplateName)
     }
 
     /// `Status`.
@@ -316,9 +371,28 @@ impl Job {
         self.status
     }
 
-    /// `SnapshotOutput`.
-    pub fn output(&self) -> &SnapshotOutput {
-        &self.output
+    /// `SnapshotOutput.StorageType`.
+    pub fn storage_type(&self) -> StorageType {
+        self.storage_type
+    }
+
+    /// `SnapshotOutput.Endpoint`.
+    pub fn endpoint(&self) -> &str {
+        self.text(Text::Endpoint)
+    }
+
+    /// `SnapshotOutput.Bucket`.
+    pub fn bucket(&self) -> &str {
+        self.text(Text::Bucket)
+    }
+
+    /// `SnapshotOutput`, as an owned value. O(length of the endpoint and bucket).
+    pub fn output(&self) -> SnapshotOutput {
+        SnapshotOutput {
+            storage_type: self.storage_type,
+            endpoint: self.endpoint().into(),
+            bucket: self.bucket().into(),
+        }
     }
 
     /// `TimeInterval`, in seconds.
@@ -331,20 +405,26 @@ impl Job {
         self.create_time
     }
 
+    /// Bytes of heap the job holds.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.text.len()
+    }
+
     pub(crate) fn set_status(&mut self, status: Status) {
         self.status = status;
     }
 
     pub(crate) fn set_name(&mut self, checked_name: Box<str>) {
-        self.name = checked_name;
+        self.replace_texts(&[(Text::Name, &checked_name)]);
     }
 
     pub(crate) fn set_template(&mut self, checked: (Box<str>, Box<str>)) {
-        (self.template_id, self.template_name) = checked;
+        self.replace_texts(&[(Text::TemplateId, &checked.0), (Text::TemplateName, &checked.1)]);
     }
 
     pub(crate) fn set_output(&mut self, output: SnapshotOutput) {
-        self.output = output;
+        self.storage_type = output.storage_type;
+        self.replace_texts(&[(Text::Endpoint, &output.endpoint), (Text::Bucket, &output.bucket)]);
     }
 
     pub(crate) fn set_time_interval(&mut self, checked_seconds: u32) {
@@ -406,14 +486,22 @@ impl JobBuilder {
         let id = JobId::new(&self.id)?;
         let name = check_job_name(&self.name)?;
         let (template_id, template_name) = check_template(&self.template_id, &self.template_name)?;
+        let output = self.output?;
+        let time_interval = check_time_interval(self.time_interval)?;
+        let (text, ends) = pack([
+            id.as_str(),
+            &name,
+            &template_id,
+            &template_name,
+            &output.endpoint,
+            &output.bucket,
+        ]);
         Ok(Job {
-            id,
-            name,
-            template_id,
-            template_name,
+            text,
+            ends,
             status: self.status,
-            output: self.output?,
-            time_interval: check_time_interval(self.time_interval)?,
+            storage_type: output.storage_type,
+            time_interval,
             create_time: self.create_time,
         })
     }
@@ -441,12 +529,17 @@ impl Serialize for Job {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut s = serializer.serialize_struct("Job", 8)?;
-        s.serialize_field("JobId", self.id.as_str())?;
-        s.serialize_field("JobName", &*self.name)?;
-        s.serialize_field("TemplateId", &*self.template_id)?;
-        s.serialize_field("TemplateName", &*self.template_name)?;
+        s.serialize_field("JobId", self.id())?;
+        s.serialize_field("JobName", self.name())?;
+        s.serialize_field("TemplateId", self.template_id())?;
+        s.serialize_field("TemplateName", self.template_name())?;
         s.serialize_field("Status", &self.status)?;
-        s.serialize_field("SnapshotOutput", &self.output)?;
+        let output = OutputWire {
+            storage_type: self.storage_type,
+            endpoint: self.endpoint().into(),
+            bucket: self.bucket().into(),
+        };
+        s.serialize_field("SnapshotOutput", &output)?;
         s.serialize_field("TimeInterval", &self.time_interval)?;
         s.serialize_field("CreateTime", &self.create_time)?;
         s.end()

@@ -30,7 +30,7 @@ impl std::error::Error for JsonLinesError {}
 ///   "SnapshotOutput":{"StorageType":"oss","Endpoint":"","Bucket":""},"TimeInterval":5,
 ///   "CreateTime":"2022-07-20T02:48:58Z"}"#.replace('\n', "");
 /// let jobs = snapjobs::parse_json_lines(&text).unwrap();
-/// assert_eq!(jobs[0].id().as_str(), "j1");
+/// assert_eq!(jobs[0].id(), "j1");
 /// ```
 ///
 /// # Errors
@@ -47,8 +47,8 @@ pub fn parse_json_lines(text: &str) -> Result<Vec<Job>, JsonLinesError> {
             reason,
         };
         let job: Job = serde_json::from_str(line).map_err(|e| fail(e.to_string()))?;
-        if !seen.insert(job.id().as_str().to_owned()) {
-            return Err(fail(format!("JobId {:?} appears twice", job.id().as_str())));
+        if !seen.insert(job.id().to_owned()) {
+            return Err(fail(format!("JobId {:?} appears twice", job.id())));
         }
         jobs.push(job);
     }

@@ -35,7 +35,7 @@
 //! };
 //! let page = index.list(&query);
 //! assert_eq!(page.total_count, 1);
-//! assert_eq!(page.jobs[0].id().as_str(), "job-1");
+//! assert_eq!(page.jobs[0].id(), "job-1");
 //!
 //! let json = serde_json::to_string(&page.into_response("req-1", &query))?;
 //! assert!(json.starts_with(r#"{"RequestId":"req-1","JobList":[{"JobId":"job-1","JobName":"live-BEIJING-01""#));

@@ -20,7 +20,7 @@ pub fn matches(job: &Job, query: &Query) -> bool {
     let in_window = query.start() <= job.create_time() && job.create_time() <= query.end();
     let status_ok = query.status().is_none_or(|status| job.status() == status);
     let keyword_ok = query.keyword().is_none_or(|keyword| {
-        job.id().as_str() == keyword
+        job.id() == keyword
             || job
                 .name()
                 .to_ascii_lowercase()
@@ -55,7 +55,7 @@ impl Model {
 
     /// The job with this id. O(n).
     pub fn get(&self, id: &str) -> Option<&Job> {
-        self.jobs.iter().find(|job| job.id().as_str() == id)
+        self.jobs.iter().find(|job| job.id() == id)
     }
 
     /// Every job, in no particular order.
@@ -66,7 +66,7 @@ impl Model {
     fn get_mut(&mut self, id: &str) -> Result<&mut Job, WriteError> {
         self.jobs
             .iter_mut()
-            .find(|job| job.id().as_str() == id)
+            .find(|job| job.id() == id)
             .ok_or_else(|| WriteError::UnknownJobId { id: id.to_owned() })
     }
 
@@ -75,7 +75,7 @@ impl Model {
     /// # Errors
     /// [`WriteError::DuplicateJobId`] if its id is taken.
     pub fn insert(&mut self, job: Job) -> Result<(), WriteError> {
-        if self.get(job.id().as_str()).is_some() {
+        if self.get(job.id()).is_some() {
             return Err(WriteError::DuplicateJobId {
                 id: job.id().to_string(),
             });
@@ -90,8 +90,8 @@ impl Model {
     /// [`WriteError::DuplicateJobId`] if an id is taken or repeated; nothing is added.
     pub fn load(&mut self, jobs: impl IntoIterator<Item = Job>) -> Result<(), WriteError> {
         let jobs: Vec<Job> = jobs.into_iter().collect();
-        let mut ids: HashSet<&str> = self.jobs.iter().map(|job| job.id().as_str()).collect();
-        if let Some(taken) = jobs.iter().find(|job| !ids.insert(job.id().as_str())) {
+        let mut ids: HashSet<&str> = self.jobs.iter().map(|job| job.id()).collect();
+        if let Some(taken) = jobs.iter().find(|job| !ids.insert(job.id())) {
             return Err(WriteError::DuplicateJobId {
                 id: taken.id().to_string(),
             });
@@ -162,7 +162,7 @@ impl Model {
         let at = self
             .jobs
             .iter()
-            .position(|job| job.id().as_str() == id)
+            .position(|job| job.id() == id)
             .ok_or_else(|| WriteError::UnknownJobId { id: id.to_owned() })?;
         Ok(self.jobs.swap_remove(at))
     }

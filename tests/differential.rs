@@ -172,7 +172,7 @@ proptest! {
     ) {
         let (mut model, mut index) = (Model::new(), JobIndex::new());
         let mut seen = std::collections::HashSet::new();
-        let initial: Vec<Job> = initial.into_iter().filter(|j| seen.insert(j.id().clone())).collect();
+        let initial: Vec<Job> = initial.into_iter().filter(|j| seen.insert(j.id().to_owned())).collect();
         apply(&mut model, &mut index, &Op::Load(initial.clone()))?;
         // Half of them again one at a time, removed and reinserted, so inserts split nodes.
         for job in initial.iter().step_by(2) {

@@ -206,7 +206,7 @@ fn accepted_writes<S: Store>() {
         ("tpl-1", "模板", 30)
     );
     let removed = store.remove("a").unwrap();
-    assert_eq!(removed.id().as_str(), "a");
+    assert_eq!(removed.id(), "a");
     assert!(store.get("a").is_none());
     store
         .insert(job("a", "2022-02-05T00:00:00Z", "again", Paused))
@@ -234,12 +234,12 @@ fn set_output_replaces_the_output() {
     index.load(sample()).unwrap();
     let output = SnapshotOutput::oss("oss-cn-shanghai.aliyuncs.com", "testbucket").unwrap();
     index.set_output("a", output.clone()).unwrap();
-    assert_eq!(index.get("a").unwrap().output(), &output);
+    assert_eq!(index.get("a").unwrap().output(), output);
     assert!(SnapshotOutput::oss(&"e".repeat(257), "").is_err());
     let mut model = Model::new();
     model.load(sample()).unwrap();
     model.set_output("a", output.clone()).unwrap();
-    assert_eq!(model.get("a").unwrap().output(), &output);
+    assert_eq!(model.get("a").unwrap().output(), output);
 }
 
 #[test]

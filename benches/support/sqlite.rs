@@ -51,13 +51,13 @@ const INSERT: &str = "INSERT INTO jobs (job_id, name, template_id, template_name
 
 fn job_params(job: &Job) -> [Value; 9] {
     [
-        job.id().as_str().to_owned().into(),
+        job.id().to_owned().into(),
         job.name().to_owned().into(),
         job.template_id().to_owned().into(),
         job.template_name().to_owned().into(),
         job.status().as_str().to_owned().into(),
-        job.output().endpoint().to_owned().into(),
-        job.output().bucket().to_owned().into(),
+        job.endpoint().to_owned().into(),
+        job.bucket().to_owned().into(),
         i64::from(job.time_interval()).into(),
         job.create_time().unix_seconds().into(),
     ]

@@ -2,18 +2,20 @@
 //!
 //! See [`JobIndex`] for the structures and how they fit together.
 
+mod id_map;
 mod key;
 mod name_index;
 mod order_tree;
 mod planner;
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crate::error::WriteError;
 use crate::job::{self, Job, SnapshotOutput, Status};
 use crate::query::Query;
 use crate::response::Page;
+use id_map::IdMap;
 use key::Key;
 use name_index::NameIndex;
 use order_tree::OrderTree;
@@ -49,8 +51,9 @@ pub struct JobIndex {
     slots: Vec<Option<Job>>,
     /// The free slots. Invariant: exactly the `None` slots, each once.
     free: Vec<u32>,
-    /// `JobId` to slot. Invariant: `ids[job.id()] == slot` for every occupied slot.
-    ids: HashMap<Box<str>, u32>,
+    /// `JobId` to slot. Invariant: holds exactly the occupied slots, each findable by its
+    /// job's id.
+    ids: IdMap,
     /// Keys of every job. Invariant: exactly `key::make(job.create_time(), slot)` for every
     /// occupied slot.
     all: OrderTree,
@@ -74,7 +77,7 @@ fn compare(slots: &[Option<Job>], a: Key, b: Key) -> Ordering {
 
 fn id_at(slots: &[Option<Job>], key: Key) -> &str {
     match slots.get(key::slot(key) as usize) {
-        Some(Some(job)) => job.id().as_str(),
+        Some(Some(job)) => job.id(),
         _ => "",
     }
 }
@@ -96,12 +99,12 @@ impl JobIndex {
 
     /// Whether it holds no job. O(1).
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.ids.len() == 0
     }
 
     /// The job with this id. O(1) expected.
     pub fn get(&self, id: &str) -> Option<&Job> {
-        let slot = *self.ids.get(id)?;
+        let slot = self.ids.get(&self.slots, id)?;
         self.slots.get(usize::try_from(slot).ok()?)?.as_ref()
     }
 
@@ -112,8 +115,8 @@ impl JobIndex {
 
     fn slot_of(&self, id: &str) -> Result<(u32, &Job), WriteError> {
         self.ids
-            .get(id)
-            .and_then(|&slot| Some((slot, self.slots.get(slot as usize)?.as_ref()?)))
+            .get(&self.slots, id)
+            .and_then(|slot| Some((slot, self.slots.get(slot as usize)?.as_ref()?)))
             .ok_or_else(|| WriteError::UnknownJobId { id: id.to_owned() })
     }
 
@@ -127,7 +130,7 @@ impl JobIndex {
     /// [`WriteError::DuplicateJobId`] if its id is taken, [`WriteError::CapacityExceeded`] if
     /// the index holds [`MAX_JOBS`] jobs. Nothing changes on error.
     pub fn insert(&mut self, job: Job) -> Result<(), WriteError> {
-        if self.ids.contains_key(job.id().as_str()) {
+        if self.ids.get(&self.slots, job.id()).is_some() {
             return Err(WriteError::DuplicateJobId {
                 id: job.id().to_string(),
             });
@@ -143,10 +146,10 @@ impl JobIndex {
         let key = key_of(&job, slot);
         let grams = name_index::grams_of(job.name());
         let status = job.status().bucket();
-        self.ids.insert(Box::from(job.id().as_str()), slot);
         if let Some(place) = self.slots.get_mut(slot as usize) {
             *place = Some(job);
         }
+        self.ids.insert(&self.slots, slot);
         let slots = &self.slots;
         let cmp = |a, b| compare(slots, a, b);
         self.all.insert(key, &cmp);
@@ -167,8 +170,8 @@ impl JobIndex {
         let jobs: Vec<Job> = jobs.into_iter().collect();
         let mut seen = HashSet::with_capacity(jobs.len());
         for job in &jobs {
-            let id = job.id().as_str();
-            if self.ids.contains_key(id) || !seen.insert(id) {
+            let id = job.id();
+            if self.ids.get(&self.slots, id).is_some() || !seen.insert(id) {
                 return Err(WriteError::DuplicateJobId { id: id.to_owned() });
             }
         }
@@ -198,11 +201,11 @@ impl JobIndex {
         let slots = &self.slots;
         let cmp = |a, b| compare(slots, a, b);
         let mut keys: Vec<Key> = Vec::with_capacity(slots.len());
-        self.ids = HashMap::with_capacity(slots.len());
+        let mut ids = IdMap::with_capacity(slots.len());
         for (slot, job) in (0u32..).zip(slots) {
             if let Some(job) = job {
                 keys.push(key_of(job, slot));
-                self.ids.insert(Box::from(job.id().as_str()), slot);
+                ids.insert(slots, slot);
             }
         }
         keys.sort_unstable_by(|&a, &b| cmp(a, b));
@@ -221,6 +224,7 @@ impl JobIndex {
         );
         self.by_status = by_status.map(OrderTree::from_sorted);
         self.all = OrderTree::from_sorted(keys);
+        self.ids = ids;
     }
 
     /// Changes a job's status. O(log n).
@@ -338,7 +342,7 @@ impl JobIndex {
             tree.remove(key, &cmp);
         }
         self.all.remove(key, &cmp);
-        self.ids.remove(id);
+        self.ids.remove(slots, id);
         self.free.push(slot);
         self.slots
             .get_mut(slot as usize)
@@ -357,29 +361,12 @@ impl JobIndex {
     /// Bytes of heap the index holds: its slots and jobs, id map, order trees and name index.
     /// An estimate from lengths and capacities (the allocator's own overhead is not counted).
     pub fn heap_bytes(&self) -> usize {
-        let job_text: usize = self
-            .jobs()
-            .map(|job| {
-                job.id().as_str().len()
-                    + job.name().len()
-                    + job.template_id().len()
-                    + job.template_name().len()
-                    + job.output().endpoint().len()
-                    + job.output().bucket().len()
-            })
-            .sum();
-        let ids = self.ids.capacity() * (size_of::<(Box<str>, u32)>() + 1)
-            + self.ids.keys().map(|id| id.len()).sum::<usize>();
         self.slots.capacity() * size_of::<Option<Job>>()
+            + self.jobs().map(Job::heap_bytes).sum::<usize>()
             + self.free.capacity() * size_of::<u32>()
-            + job_text
-            + ids
+            + self.ids.heap_bytes()
             + self.all.heap_bytes()
-            + self
-                .by_status
-                .iter()
-                .map(OrderTree::heap_bytes)
-                .sum::<usize>()
+            + self.by_status.iter().map(OrderTree::heap_bytes).sum::<usize>()
             + self.names.heap_bytes()
     }
 
@@ -411,14 +398,11 @@ impl JobIndex {
         if free_seen.len() + occupied != slots.len() {
             return Err("a free slot is not in the free list".into());
         }
-        for (id, &slot) in &self.ids {
+        let mut held = HashSet::new();
+        for slot in self.ids.slots() {
             match slots.get(slot as usize) {
-                Some(Some(job)) if job.id().as_str() == &**id => {}
-                _ => {
-                    return Err(format!(
-                        "id {id:?} maps to slot {slot}, which is not its job"
-                    ));
-                }
+                Some(Some(job)) if self.ids.get(slots, job.id()) == Some(slot) && held.insert(slot) => {}
+                _ => return Err(format!("the id map holds slot {slot}, which is not its job's")),
             }
         }
         // Order trees.

@@ -84,7 +84,7 @@ pub(super) fn list<'a>(index: &'a JobIndex, query: &Query) -> Page<'a> {
     };
     let status_ok = |job: &Job| query.status().is_none_or(|status| job.status() == status);
     // The id arm, counted only where the name arm misses it.
-    let by_id = index.ids.get(keyword).and_then(|&slot| {
+    let by_id = index.ids.get(slots, keyword).and_then(|slot| {
         let job = slots.get(slot as usize)?.as_ref()?;
         let time = job.create_time();
         let matches_apart_from_name =

@@ -20,7 +20,7 @@ pub fn job(id: &str, create_time: &str, name: &str, status: Status) -> Job {
 
 /// The ids on a page, in order.
 pub fn ids<'a>(page: &Page<'a>) -> Vec<&'a str> {
-    page.jobs.iter().map(|job| job.id().as_str()).collect()
+    page.jobs.iter().map(|job| job.id()).collect()
 }
 
 /// A query string validated at `now`.
