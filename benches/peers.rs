@@ -348,11 +348,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
         let db = &f.sqlite;
         group.bench_function(BenchmarkId::new("sqlite", n), |b| {
             b.iter_custom(|iters| {
-                timed_apart(
-                    iters,
-                    |i| db.insert(pick(i)),
-                    |i| db.remove(pick(i).id()),
-                )
+                timed_apart(iters, |i| db.insert(pick(i)), |i| db.remove(pick(i).id()))
             })
         });
     }

@@ -321,7 +321,9 @@ impl Job {
             None => 0,
         };
         let end = self.ends.get(i).copied().unwrap_or(0);
-        self.text.get(usize::from(start)..usize::from(end)).unwrap_or_default()
+        self.text
+            .get(usize::from(start)..usize::from(end))
+            .unwrap_or_default()
     }
 
     fn texts(&self) -> [&str; 6] {
@@ -419,12 +421,18 @@ impl Job {
     }
 
     pub(crate) fn set_template(&mut self, checked: (Box<str>, Box<str>)) {
-        self.replace_texts(&[(Text::TemplateId, &checked.0), (Text::TemplateName, &checked.1)]);
+        self.replace_texts(&[
+            (Text::TemplateId, &checked.0),
+            (Text::TemplateName, &checked.1),
+        ]);
     }
 
     pub(crate) fn set_output(&mut self, output: SnapshotOutput) {
         self.storage_type = output.storage_type;
-        self.replace_texts(&[(Text::Endpoint, &output.endpoint), (Text::Bucket, &output.bucket)]);
+        self.replace_texts(&[
+            (Text::Endpoint, &output.endpoint),
+            (Text::Bucket, &output.bucket),
+        ]);
     }
 
     pub(crate) fn set_time_interval(&mut self, checked_seconds: u32) {

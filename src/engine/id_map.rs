@@ -39,7 +39,9 @@ impl IdMap {
     /// The slot of the job with this id. O(1) expected.
     pub(crate) fn get(&self, slots: &[Option<Job>], id: &str) -> Option<u32> {
         let hash = self.hasher.hash_one(id);
-        self.table.find(hash, |&slot| id_in(slots, slot) == id).copied()
+        self.table
+            .find(hash, |&slot| id_in(slots, slot) == id)
+            .copied()
     }
 
     /// Adds `slot`, whose job (already in `slots`) has an id not yet in the map.
@@ -53,7 +55,10 @@ impl IdMap {
     /// Removes the slot of the job with this id (still in `slots`), if held.
     pub(crate) fn remove(&mut self, slots: &[Option<Job>], id: &str) {
         let hash = self.hasher.hash_one(id);
-        if let Ok(entry) = self.table.find_entry(hash, |&slot| id_in(slots, slot) == id) {
+        if let Ok(entry) = self
+            .table
+            .find_entry(hash, |&slot| id_in(slots, slot) == id)
+        {
             entry.remove();
         }
     }

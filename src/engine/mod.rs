@@ -196,31 +196,43 @@ impl JobIndex {
         Ok(())
     }
 
-    /// Rebuilds the id map and every tree from the slots.
+    /// Rebuilds every structure from the slots, first moving the jobs into (CreateTime, JobId)
+    /// order, so that slot order is key order and every pass below reads memory in sequence.
     fn rebuild(&mut self) {
+        let keys_of = |slots: &[Option<Job>]| -> Vec<Key> {
+            (0u32..)
+                .zip(slots)
+                .filter_map(|(slot, job)| job.as_ref().map(|job| key_of(job, slot)))
+                .collect()
+        };
+        let mut order = keys_of(&self.slots);
         let slots = &self.slots;
-        let cmp = |a, b| compare(slots, a, b);
-        let mut keys: Vec<Key> = Vec::with_capacity(slots.len());
+        order.sort_unstable_by(|&a, &b| compare(slots, a, b));
+        let mut unordered = std::mem::take(&mut self.slots);
+        self.slots = order
+            .iter()
+            .map(|&k| {
+                unordered
+                    .get_mut(key::slot(k) as usize)
+                    .and_then(Option::take)
+            })
+            .collect();
+        self.free.clear();
+
+        let slots = &self.slots;
+        let keys = keys_of(slots);
         let mut ids = IdMap::with_capacity(slots.len());
-        for (slot, job) in (0u32..).zip(slots) {
-            if let Some(job) = job {
-                keys.push(key_of(job, slot));
-                ids.insert(slots, slot);
-            }
-        }
-        keys.sort_unstable_by(|&a, &b| cmp(a, b));
-        let job_at = |k: Key| slots.get(key::slot(k) as usize).and_then(Option::as_ref);
         let mut by_status: [Vec<Key>; 3] = Default::default();
-        for &k in &keys {
-            if let Some(job) = job_at(k)
-                && let Some(list) = by_status.get_mut(job.status().bucket())
-            {
+        for (&k, job) in keys.iter().zip(slots.iter().flatten()) {
+            ids.insert(slots, key::slot(k));
+            if let Some(list) = by_status.get_mut(job.status().bucket()) {
                 list.push(k);
             }
         }
         self.names = NameIndex::from_sorted(
             keys.iter()
-                .filter_map(|&k| job_at(k).map(|job| (k, job.name()))),
+                .copied()
+                .zip(slots.iter().flatten().map(Job::name)),
         );
         self.by_status = by_status.map(OrderTree::from_sorted);
         self.all = OrderTree::from_sorted(keys);
@@ -366,7 +378,11 @@ impl JobIndex {
             + self.free.capacity() * size_of::<u32>()
             + self.ids.heap_bytes()
             + self.all.heap_bytes()
-            + self.by_status.iter().map(OrderTree::heap_bytes).sum::<usize>()
+            + self
+                .by_status
+                .iter()
+                .map(OrderTree::heap_bytes)
+                .sum::<usize>()
             + self.names.heap_bytes()
     }
 
@@ -401,8 +417,13 @@ impl JobIndex {
         let mut held = HashSet::new();
         for slot in self.ids.slots() {
             match slots.get(slot as usize) {
-                Some(Some(job)) if self.ids.get(slots, job.id()) == Some(slot) && held.insert(slot) => {}
-                _ => return Err(format!("the id map holds slot {slot}, which is not its job's")),
+                Some(Some(job))
+                    if self.ids.get(slots, job.id()) == Some(slot) && held.insert(slot) => {}
+                _ => {
+                    return Err(format!(
+                        "the id map holds slot {slot}, which is not its job's"
+                    ));
+                }
             }
         }
         // Order trees.

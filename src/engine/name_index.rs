@@ -65,21 +65,33 @@ fn trigram(a: u8, b: u8, c: u8) -> Gram {
 
 /// The distinct bigrams and trigrams of `name`, folded, sorted.
 pub(crate) fn grams_of(name: &str) -> Vec<Gram> {
-    let folded: Vec<u8> = name.bytes().map(|b| b.to_ascii_lowercase()).collect();
-    let mut grams: Vec<Gram> = folded
-        .windows(2)
-        .filter_map(|w| match *w {
-            [a, b] => Some(bigram(a, b)),
-            _ => None,
-        })
-        .chain(folded.windows(3).filter_map(|w| match *w {
-            [a, b, c] => Some(trigram(a, b, c)),
-            _ => None,
-        }))
-        .collect();
+    let mut grams = Vec::new();
+    grams_into(name, &mut grams);
+    grams
+}
+
+/// Fills `grams` with the distinct bigrams and trigrams of `name`, folded, sorted.
+fn grams_into(name: &str, grams: &mut Vec<Gram>) {
+    raw_grams_into(name, grams);
     grams.sort_unstable();
     grams.dedup();
-    grams
+}
+
+/// Fills `grams` with the bigrams and trigrams of `name`, folded, in order of occurrence
+/// (repeats included).
+fn raw_grams_into(name: &str, grams: &mut Vec<Gram>) {
+    grams.clear();
+    let folded = name.bytes().map(|b| b.to_ascii_lowercase());
+    let (mut a, mut b) = (None, None);
+    for c in folded {
+        if let Some(b) = b {
+            grams.push(bigram(b, c));
+            if let Some(a) = a {
+                grams.push(trigram(a, b, c));
+            }
+        }
+        (a, b) = (b, Some(c));
+    }
 }
 
 /// The grams a keyword needs: its one gram if it is 2 or 3 bytes, its distinct trigrams if
@@ -108,20 +120,71 @@ pub(crate) fn name_contains(name: &str, keyword: &str) -> bool {
 }
 
 impl NameIndex {
-    /// Builds the lists for `jobs`, given as (key, name) in key order. O(total name length).
+    /// Builds the lists for `jobs`, given as (key, name) in key order. O(total name length):
+    /// a counting sort of every (gram, key) posting by gram, which keeps each gram's keys in
+    /// key order, then each list built bottom-up.
     pub(crate) fn from_sorted<'a>(jobs: impl Iterator<Item = (Key, &'a str)>) -> NameIndex {
-        let mut lists: HashMap<Gram, Vec<Key>, BuildHasherDefault<GramHasher>> = HashMap::default();
-        for (key, name) in jobs {
-            for gram in grams_of(name) {
-                lists.entry(gram).or_default().push(key);
+        // Pass 1: every job's grams, numbered densely in order of first sight, in job order;
+        // and how many postings each gram has.
+        let mut numbers: HashMap<Gram, u32, BuildHasherDefault<GramHasher>> = HashMap::default();
+        let mut codes: Vec<Gram> = Vec::new();
+        let mut counts: Vec<u32> = Vec::new();
+        let mut flat: Vec<u32> = Vec::new();
+        let mut jobs_grams: Vec<(Key, usize)> = Vec::new();
+        // The last job (by position) that posted each gram, to skip a name's repeated grams.
+        let mut last_poster: Vec<usize> = Vec::new();
+        let mut grams = Vec::new();
+        for (position, (key, name)) in jobs.enumerate() {
+            raw_grams_into(name, &mut grams);
+            for &gram in &grams {
+                let number = *numbers.entry(gram).or_insert_with(|| {
+                    codes.push(gram);
+                    counts.push(0);
+                    last_poster.push(usize::MAX);
+                    (codes.len() - 1) as u32
+                });
+                let i = number as usize;
+                if let (Some(count), Some(last)) = (counts.get_mut(i), last_poster.get_mut(i))
+                    && *last != position
+                {
+                    *last = position;
+                    *count += 1;
+                    flat.push(number);
+                }
             }
+            jobs_grams.push((key, flat.len()));
         }
-        NameIndex {
-            postings: lists
-                .into_iter()
-                .map(|(gram, keys)| (gram, OrderTree::from_sorted(keys)))
-                .collect(),
+        drop(numbers);
+        drop(last_poster);
+        // Each gram's run in `placed` ends where the next one starts: turn counts into starts.
+        let mut next = 0u32;
+        for count in &mut counts {
+            (*count, next) = (next, next + *count);
         }
+        // Pass 2: place the keys, in job order (which is key order); each gram's cursor ends
+        // at the start of the next gram's run.
+        let mut placed = vec![0 as Key; flat.len()];
+        let mut from = 0;
+        for &(key, to) in &jobs_grams {
+            for &number in flat.get(from..to).unwrap_or_default() {
+                if let Some(cursor) = counts.get_mut(number as usize) {
+                    if let Some(slot) = placed.get_mut(*cursor as usize) {
+                        *slot = key;
+                    }
+                    *cursor += 1;
+                }
+            }
+            from = to;
+        }
+        drop(flat);
+        let mut postings = HashMap::with_capacity_and_hasher(codes.len(), Default::default());
+        let mut start = 0;
+        for (&gram, &end) in codes.iter().zip(&counts) {
+            let keys = placed.get(start as usize..end as usize).unwrap_or_default();
+            postings.insert(gram, OrderTree::from_sorted(keys.to_vec()));
+            start = end;
+        }
+        NameIndex { postings }
     }
 
     /// Posts `key` under each of `grams`. O(grams · log n).

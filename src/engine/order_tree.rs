@@ -239,14 +239,38 @@ fn rebalance(children: &mut Vec<Child>, at: usize) {
     }
 }
 
-/// Splits `items` into the fewest runs of at most `max`, as even as possible (so each run of
-/// several has at least `max / 2`).
+/// The sizes of the fewest runs of at most `max` that hold `n` items, as even as possible
+/// (so each run of several has at least `max / 2`): `runs` runs, the first `extra` of them
+/// one longer than `base`.
+#[derive(Clone, Copy, Debug)]
+struct EvenRuns {
+    runs: usize,
+    base: usize,
+    extra: usize,
+}
+
+impl EvenRuns {
+    fn new(n: usize, max: usize) -> EvenRuns {
+        let runs = n.div_ceil(max).max(1);
+        EvenRuns {
+            runs,
+            base: n / runs,
+            extra: n % runs,
+        }
+    }
+
+    /// The size of run `i`.
+    fn size(&self, i: usize) -> usize {
+        self.base + usize::from(i < self.extra)
+    }
+}
+
+/// Splits `items` into [`EvenRuns`] of at most `max`.
 fn even_runs<T>(items: Vec<T>, max: usize) -> Vec<Vec<T>> {
-    let runs = items.len().div_ceil(max).max(1);
-    let (base, extra) = (items.len() / runs, items.len() % runs);
+    let plan = EvenRuns::new(items.len(), max);
     let mut rest = items.into_iter();
-    (0..runs)
-        .map(|i| rest.by_ref().take(base + usize::from(i < extra)).collect())
+    (0..plan.runs)
+        .map(|i| rest.by_ref().take(plan.size(i)).collect())
         .collect()
 }
 
@@ -307,14 +331,19 @@ fn walk_node<F: FnMut(Key) -> ControlFlow<()>>(
 impl OrderTree {
     /// Builds a tree from keys already strictly increasing under the comparator. O(n).
     pub(crate) fn from_sorted(keys: Vec<Key>) -> OrderTree {
-        let len = keys.len();
-        if len <= LEAF_MAX {
+        OrderTree::from_leaves(even_runs(keys, LEAF_MAX))
+    }
+
+    /// Builds a tree from its leaves, in order, sized as [`EvenRuns`] plans. O(leaves).
+    fn from_leaves(leaves: Vec<Vec<Key>>) -> OrderTree {
+        let len = leaves.iter().map(Vec::len).sum();
+        if leaves.len() <= 1 {
             return OrderTree {
-                root: Node::Leaf(keys),
+                root: Node::Leaf(leaves.into_iter().next().unwrap_or_default()),
                 len,
             };
         }
-        let mut level: Vec<Child> = even_runs(keys, LEAF_MAX)
+        let mut level: Vec<Child> = leaves
             .into_iter()
             .filter_map(|run| Node::Leaf(run).into_child())
             .collect();
