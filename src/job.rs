@@ -2,6 +2,7 @@
 
 use std::borrow::Borrow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -247,44 +248,88 @@ pub(crate) fn check_time_interval(seconds: u32) -> Result<u32, WriteError> {
     }
 }
 
-/// The text fields of a job, in the order they are packed.
-#[derive(Clone, Copy)]
-enum Text {
-    Id = 0,
-    Name = 1,
-    TemplateId = 2,
-    TemplateName = 3,
-    Endpoint = 4,
-    Bucket = 5,
+/// Text fields packed into one allocation: field `i` ends at byte `ends[i]`.
+///
+/// Invariant: `ends` is non-decreasing, each end a char boundary, the last `text.len()`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Packed<const N: usize> {
+    text: Box<str>,
+    ends: [u16; N],
+}
+
+impl<const N: usize> Packed<N> {
+    /// Packs checked fields; the field rules bound a job's text to 1,664 bytes, within `u16`.
+    fn new(fields: [&str; N]) -> Packed<N> {
+        let mut text = String::with_capacity(fields.iter().map(|f| f.len()).sum());
+        let mut ends = [0u16; N];
+        for (end, field) in ends.iter_mut().zip(fields) {
+            text.push_str(field);
+            *end = u16::try_from(text.len()).unwrap_or(u16::MAX);
+        }
+        Packed {
+            text: text.into_boxed_str(),
+            ends,
+        }
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = match i.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(i).copied().unwrap_or(0);
+        self.text
+            .get(usize::from(start)..usize::from(end))
+            .unwrap_or_default()
+    }
+
+    /// The same fields with those in `changes` replaced.
+    fn with(&self, changes: &[(usize, &str)]) -> Packed<N> {
+        let mut fields: [&str; N] = std::array::from_fn(|i| self.get(i));
+        for &(i, value) in changes {
+            if let Some(field) = fields.get_mut(i) {
+                *field = value;
+            }
+        }
+        Packed::new(fields)
+    }
+}
+
+/// The part of a job that many jobs share: its template and output. An index keeps one copy
+/// of each distinct value (see the engine's interner).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Shared {
+    /// Template id, template name, endpoint, bucket.
+    text: Packed<4>,
+    storage_type: StorageType,
+}
+
+const TEMPLATE_ID: usize = 0;
+const TEMPLATE_NAME: usize = 1;
+const ENDPOINT: usize = 2;
+const BUCKET: usize = 3;
+
+impl Shared {
+    /// Bytes of heap it holds.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.text.text.len()
+    }
 }
 
 /// A live snapshot job, as the API lists it.
 ///
 /// Invariants: every field obeys its rule (see the crate's "Jobs" section); a `Job` is made only
 /// through [`JobBuilder::build`] or deserialization, which both check them. `CreateTime` never
-/// changes once the job is made. The six text fields are packed into one allocation, `text`,
-/// field `i` ending at byte `ends[i]` (so `ends` is non-decreasing, each end a char boundary,
-/// the last `text.len()`); the rules bound the total to 1,664 bytes, which fits `u16`.
+/// changes once the job is made. The id and name are packed in one allocation; the template
+/// and output sit behind an `Arc` that an index shares between the jobs with equal values.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {
-    text: Box<str>,
-    ends: [u16; 6],
+    /// Id, name.
+    own: Packed<2>,
+    shared: Arc<Shared>,
     status: Status,
-    storage_type: StorageType,
     time_interval: u32,
     create_time: Timestamp,
-}
-
-/// Packs six checked text fields.
-fn pack(fields: [&str; 6]) -> (Box<str>, [u16; 6]) {
-    let mut text = String::with_capacity(fields.iter().map(|f| f.len()).sum());
-    let mut ends = [0u16; 6];
-    for (end, field) in ends.iter_mut().zip(fields) {
-        text.push_str(field);
-        // At most 1,664 bytes in all by the field rules.
-        *end = u16::try_from(text.len()).unwrap_or(u16::MAX);
-    }
-    (text.into_boxed_str(), ends)
 }
 
 impl Job {
@@ -314,58 +359,24 @@ impl Job {
         }
     }
 
-    fn text(&self, field: Text) -> &str {
-        let i = field as usize;
-        let start = match i.checked_sub(1) {
-            Some(before) => self.ends.get(before).copied().unwrap_or(0),
-            None => 0,
-        };
-        let end = self.ends.get(i).copied().unwrap_or(0);
-        self.text
-            .get(usize::from(start)..usize::from(end))
-            .unwrap_or_default()
-    }
-
-    fn texts(&self) -> [&str; 6] {
-        [
-            Text::Id,
-            Text::Name,
-            Text::TemplateId,
-            Text::TemplateName,
-            Text::Endpoint,
-            Text::Bucket,
-        ]
-        .map(|field| self.text(field))
-    }
-
-    fn replace_texts(&mut self, changes: &[(Text, &str)]) {
-        let mut fields = self.texts();
-        for &(field, value) in changes {
-            if let Some(slot) = fields.get_mut(field as usize) {
-                *slot = value;
-            }
-        }
-        (self.text, self.ends) = pack(fields);
-    }
-
     /// `JobId`: 1 to 64 bytes of printable ASCII without spaces.
     pub fn id(&self) -> &str {
-        self.text(Text::Id)
+        self.own.get(0)
     }
 
     /// `JobName` (may be empty).
     pub fn name(&self) -> &str {
-        self.text(Text::Name)
+        self.own.get(1)
     }
 
     /// `TemplateId` (may be empty).
     pub fn template_id(&self) -> &str {
-        self.text(Text::TemplateId)
+        self.shared.text.get(TEMPLATE_ID)
     }
 
     /// `TemplateName` (may be empty).
     pub fn template_name(&self) -> &str {
-        self.text(Text::TemplateName)
+        self.shared.text.get(TEMPLATE_NAME)
     }
 
     /// `Status`.
@@ -375,23 +386,23 @@ impl Job {
 
     /// `SnapshotOutput.StorageType`.
     pub fn storage_type(&self) -> StorageType {
-        self.storage_type
+        self.shared.storage_type
     }
 
     /// `SnapshotOutput.Endpoint`.
     pub fn endpoint(&self) -> &str {
-        self.text(Text::Endpoint)
+        self.shared.text.get(ENDPOINT)
     }
 
     /// `SnapshotOutput.Bucket`.
     pub fn bucket(&self) -> &str {
-        self.text(Text::Bucket)
+        self.shared.text.get(BUCKET)
     }
 
     /// `SnapshotOutput`, as an owned value. O(length of the endpoint and bucket).
     pub fn output(&self) -> SnapshotOutput {
         SnapshotOutput {
-            storage_type: self.storage_type,
+            storage_type: self.storage_type(),
             endpoint: self.endpoint().into(),
             bucket: self.bucket().into(),
         }
@@ -407,32 +418,46 @@ impl Job {
         self.create_time
     }
 
-    /// Bytes of heap the job holds.
+    /// Bytes of heap the job holds itself (not counting its shared part).
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.text.len()
+        self.own.text.len()
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Swaps in an equal shared part (the index's copy); returns the one it had.
+    pub(crate) fn replace_shared(&mut self, shared: Arc<Shared>) -> Arc<Shared> {
+        std::mem::replace(&mut self.shared, shared)
     }
 
     pub(crate) fn set_status(&mut self, status: Status) {
         self.status = status;
     }
 
-    pub(crate) fn set_name(&mut self, checked_name: Box<str>) {
-        self.replace_texts(&[(Text::Name, &checked_name)]);
+    pub(crate) fn set_name(&mut self, checked_name: &str) {
+        self.own = self.own.with(&[(1, checked_name)]);
     }
 
-    pub(crate) fn set_template(&mut self, checked: (Box<str>, Box<str>)) {
-        self.replace_texts(&[
-            (Text::TemplateId, &checked.0),
-            (Text::TemplateName, &checked.1),
-        ]);
+    /// Gives the job a new shared part with this template; returns the old one.
+    pub(crate) fn set_template(&mut self, checked: (Box<str>, Box<str>)) -> Arc<Shared> {
+        let text = self
+            .shared
+            .text
+            .with(&[(TEMPLATE_ID, &checked.0), (TEMPLATE_NAME, &checked.1)]);
+        let storage_type = self.shared.storage_type;
+        self.replace_shared(Arc::new(Shared { text, storage_type }))
     }
 
-    pub(crate) fn set_output(&mut self, output: SnapshotOutput) {
-        self.storage_type = output.storage_type;
-        self.replace_texts(&[
-            (Text::Endpoint, &output.endpoint),
-            (Text::Bucket, &output.bucket),
-        ]);
+    /// Gives the job a new shared part with this output; returns the old one.
+    pub(crate) fn set_output(&mut self, output: SnapshotOutput) -> Arc<Shared> {
+        let text = self
+            .shared
+            .text
+            .with(&[(ENDPOINT, &output.endpoint), (BUCKET, &output.bucket)]);
+        let storage_type = output.storage_type;
+        self.replace_shared(Arc::new(Shared { text, storage_type }))
     }
 
     pub(crate) fn set_time_interval(&mut self, checked_seconds: u32) {
@@ -496,19 +521,18 @@ impl JobBuilder {
         let (template_id, template_name) = check_template(&self.template_id, &self.template_name)?;
         let output = self.output?;
         let time_interval = check_time_interval(self.time_interval)?;
-        let (text, ends) = pack([
-            id.as_str(),
-            &name,
-            &template_id,
-            &template_name,
-            &output.endpoint,
-            &output.bucket,
-        ]);
         Ok(Job {
-            text,
-            ends,
+            own: Packed::new([id.as_str(), &name]),
+            shared: Arc::new(Shared {
+                text: Packed::new([
+                    &template_id,
+                    &template_name,
+                    &output.endpoint,
+                    &output.bucket,
+                ]),
+                storage_type: output.storage_type,
+            }),
             status: self.status,
-            storage_type: output.storage_type,
             time_interval,
             create_time: self.create_time,
         })
@@ -543,7 +567,7 @@ impl Serialize for Job {
         s.serialize_field("TemplateName", self.template_name())?;
         s.serialize_field("Status", &self.status)?;
         let output = OutputWire {
-            storage_type: self.storage_type,
+            storage_type: self.storage_type(),
             endpoint: self.endpoint().into(),
             bucket: self.bucket().into(),
         };

@@ -116,7 +116,7 @@ impl Model {
     /// characters.
     pub fn rename(&mut self, id: &str, name: &str) -> Result<(), WriteError> {
         let job = self.get_mut(id)?;
-        job.set_name(job::check_job_name(name)?);
+        job.set_name(&job::check_job_name(name)?);
         Ok(())
     }
 

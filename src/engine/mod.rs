@@ -9,10 +9,12 @@ mod order_tree;
 mod planner;
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::error::WriteError;
-use crate::job::{self, Job, SnapshotOutput, Status};
+use crate::job::{self, Job, Shared, SnapshotOutput, Status};
 use crate::query::Query;
 use crate::response::Page;
 use id_map::IdMap;
@@ -62,6 +64,33 @@ pub struct JobIndex {
     by_status: [OrderTree; 3],
     /// Posting lists of the names' grams. Invariant: see [`NameIndex`].
     names: NameIndex,
+    /// One copy of each distinct template-and-output of the held jobs, with how many jobs
+    /// use it. Invariant: every held job's shared part is the very `Arc` kept here, each count
+    /// is the number of held jobs using it, and no count is 0.
+    interned: HashMap<Arc<Shared>, usize>,
+}
+
+/// Points `job` at the interned copy of its shared part, adding it if new.
+fn intern(interned: &mut HashMap<Arc<Shared>, usize>, job: &mut Job) {
+    match interned.entry(Arc::clone(job.shared())) {
+        Entry::Occupied(mut entry) => {
+            *entry.get_mut() += 1;
+            job.replace_shared(Arc::clone(entry.key()));
+        }
+        Entry::Vacant(entry) => {
+            entry.insert(1);
+        }
+    }
+}
+
+/// Records that one held job no longer uses `shared`, dropping it when none does.
+fn release(interned: &mut HashMap<Arc<Shared>, usize>, shared: &Shared) {
+    if let Some(uses) = interned.get_mut(shared) {
+        *uses -= 1;
+        if *uses == 0 {
+            interned.remove(shared);
+        }
+    }
 }
 
 /// The (CreateTime, JobId) order of two keys, looking ids up in `slots`.
@@ -129,7 +158,7 @@ impl JobIndex {
     /// # Errors
     /// [`WriteError::DuplicateJobId`] if its id is taken, [`WriteError::CapacityExceeded`] if
     /// the index holds [`MAX_JOBS`] jobs. Nothing changes on error.
-    pub fn insert(&mut self, job: Job) -> Result<(), WriteError> {
+    pub fn insert(&mut self, mut job: Job) -> Result<(), WriteError> {
         if self.ids.get(&self.slots, job.id()).is_some() {
             return Err(WriteError::DuplicateJobId {
                 id: job.id().to_string(),
@@ -143,6 +172,7 @@ impl JobIndex {
             }
             None => return Err(WriteError::CapacityExceeded { limit: MAX_JOBS }),
         };
+        intern(&mut self.interned, &mut job);
         let key = key_of(&job, slot);
         let grams = name_index::grams_of(job.name());
         let status = job.status().bucket();
@@ -218,6 +248,10 @@ impl JobIndex {
             })
             .collect();
         self.free.clear();
+        self.interned.clear();
+        for job in self.slots.iter_mut().flatten() {
+            intern(&mut self.interned, job);
+        }
 
         let slots = &self.slots;
         let keys = keys_of(slots);
@@ -289,7 +323,7 @@ impl JobIndex {
         self.names.withdraw(&gone, key, &cmp);
         self.names.add(&added, key, &cmp);
         if let Some(job) = self.job_mut(slot) {
-            job.set_name(checked);
+            job.set_name(&checked);
         }
         Ok(())
     }
@@ -307,8 +341,10 @@ impl JobIndex {
     ) -> Result<(), WriteError> {
         let (slot, _) = self.slot_of(id)?;
         let checked = job::check_template(template_id, template_name)?;
-        if let Some(job) = self.job_mut(slot) {
-            job.set_template(checked);
+        if let Some(Some(job)) = self.slots.get_mut(slot as usize) {
+            let old = job.set_template(checked);
+            release(&mut self.interned, &old);
+            intern(&mut self.interned, job);
         }
         Ok(())
     }
@@ -319,8 +355,10 @@ impl JobIndex {
     /// [`WriteError::UnknownJobId`]; nothing changes.
     pub fn set_output(&mut self, id: &str, output: SnapshotOutput) -> Result<(), WriteError> {
         let (slot, _) = self.slot_of(id)?;
-        if let Some(job) = self.job_mut(slot) {
-            job.set_output(output);
+        if let Some(Some(job)) = self.slots.get_mut(slot as usize) {
+            let old = job.set_output(output);
+            release(&mut self.interned, &old);
+            intern(&mut self.interned, job);
         }
         Ok(())
     }
@@ -356,10 +394,13 @@ impl JobIndex {
         self.all.remove(key, &cmp);
         self.ids.remove(slots, id);
         self.free.push(slot);
-        self.slots
+        let job = self
+            .slots
             .get_mut(slot as usize)
             .and_then(Option::take)
-            .ok_or_else(|| WriteError::UnknownJobId { id: id.to_owned() })
+            .ok_or_else(|| WriteError::UnknownJobId { id: id.to_owned() })?;
+        release(&mut self.interned, job.shared());
+        Ok(job)
     }
 
     /// The page of jobs that match `query`, and how many match in all.
@@ -384,6 +425,12 @@ impl JobIndex {
                 .map(OrderTree::heap_bytes)
                 .sum::<usize>()
             + self.names.heap_bytes()
+            + self.interned.capacity() * (size_of::<(Arc<Shared>, usize)>() + 1)
+            + self
+                .interned
+                .keys()
+                .map(|shared| size_of::<Shared>() + shared.heap_bytes())
+                .sum::<usize>()
     }
 
     /// Checks every invariant of every structure, and the structures against each other.
@@ -424,6 +471,23 @@ impl JobIndex {
                         "the id map holds slot {slot}, which is not its job's"
                     ));
                 }
+            }
+        }
+        // Interned shared parts.
+        let mut uses: HashMap<*const Shared, usize> = HashMap::new();
+        for job in self.jobs() {
+            match self.interned.get_key_value(&**job.shared()) {
+                Some((kept, _)) if Arc::ptr_eq(kept, job.shared()) => {
+                    *uses.entry(Arc::as_ptr(kept)).or_default() += 1;
+                }
+                _ => return Err(format!("job {:?} does not use the interned copy", job.id())),
+            }
+        }
+        for (kept, &count) in &self.interned {
+            if uses.get(&Arc::as_ptr(kept)) != Some(&count) {
+                return Err(format!(
+                    "interned part counted {count} uses, not its real number"
+                ));
             }
         }
         // Order trees.
