@@ -463,9 +463,10 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
         let mut next = 0usize;
         let mut step = || {
             next += 1;
+            // Each round over the ids shifts the names, so every rename changes the name.
             (
                 ids[next % k].clone(),
-                new_names[(next * 7) % new_names.len()].clone(),
+                new_names[(next + next / k) % new_names.len()].clone(),
             )
         };
         let index = &mut f.index;

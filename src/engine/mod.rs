@@ -38,6 +38,7 @@ pub const MAX_JOBS: usize = key::MAX_SLOTS;
 ///   O(log n) rank searches, `TotalCount` their difference, and any page a descent to its rank.
 /// - **Name index**: a posting list (also an order tree) per bigram and
 ///   trigram of the ASCII-folded names.
+/// - **Interner**: jobs with equal template and output share one copy of them.
 /// - **Planner**: picks, for each query, the cheapest exact list or the smallest
 ///   candidate list to check.
 ///

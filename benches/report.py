@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Tabulates criterion's results for benches/peers.rs as Markdown.
+
+Reads target/criterion/<group>/<peer>/<n>/new/estimates.json (the median of each benchmark)
+and prints, per group, a table of the median per peer and N with each peer's ratio to
+snapjobs. Run after `cargo bench --bench peers`:
+
+    python3 benches/report.py > /tmp/tables.md
+"""
+import json
+import os
+import sys
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "target", "criterion")
+GROUPS = ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9",
+          "insert", "set_status", "rename", "remove", "load"]
+PEERS = ["snapjobs", "naive", "sqlite", "sqlite_fts5"]
+
+
+def fmt(ns):
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def median(group, peer, n):
+    path = os.path.join(ROOT, group, peer, str(n), "new", "estimates.json")
+    try:
+        with open(path) as f:
+            return json.load(f)["median"]["point_estimate"]
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def main():
+    for group in GROUPS:
+        gdir = os.path.join(ROOT, group)
+        if not os.path.isdir(gdir):
+            continue
+        peers = [p for p in PEERS if os.path.isdir(os.path.join(gdir, p))]
+        sizes = sorted({int(n) for p in peers for n in os.listdir(os.path.join(gdir, p)) if n.isdigit()})
+        print(f"### {group}\n")
+        print("| N | " + " | ".join(peers) + " |")
+        print("|---:|" + "---:|" * len(peers))
+        for n in sizes:
+            ours = median(group, "snapjobs", n)
+            cells = []
+            for p in peers:
+                m = median(group, p, n)
+                if m is None:
+                    cells.append("–")
+                elif p == "snapjobs" or ours is None:
+                    cells.append(fmt(m))
+                else:
+                    cells.append(f"{fmt(m)} ({m / ours:,.0f}×)" if m / ours >= 10 else f"{fmt(m)} ({m / ours:.2g}×)")
+            print(f"| {n:,} | " + " | ".join(cells) + " |")
+        print()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
