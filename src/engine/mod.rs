@@ -513,6 +513,14 @@ impl JobIndex {
             }
         }
         // Name index: every list valid and non-empty, every posting true, none missing.
+        // Each name's grams computed once, by slot.
+        let grams_by_slot: Vec<Vec<name_index::Gram>> = slots
+            .iter()
+            .map(|job| {
+                job.as_ref()
+                    .map_or_else(Vec::new, |job| name_index::grams_of(job.name()))
+            })
+            .collect();
         let mut postings = 0;
         for (&gram, list) in &self.names.postings {
             list.check_invariants(&cmp)?;
@@ -523,18 +531,15 @@ impl JobIndex {
                 match slots.get(key::slot(k) as usize) {
                     Some(Some(job))
                         if key_of(job, key::slot(k)) == k
-                            && name_index::grams_of(job.name())
-                                .binary_search(&gram)
-                                .is_ok() => {}
+                            && grams_by_slot
+                                .get(key::slot(k) as usize)
+                                .is_some_and(|grams| grams.binary_search(&gram).is_ok()) => {}
                     _ => return Err(format!("posting {k:#x} of gram {gram:#x} is not true")),
                 }
             }
             postings += list.len();
         }
-        let needed: usize = self
-            .jobs()
-            .map(|job| name_index::grams_of(job.name()).len())
-            .sum();
+        let needed: usize = grams_by_slot.iter().map(Vec::len).sum();
         if postings != needed {
             return Err(format!(
                 "{postings} postings, the names have {needed} grams"
