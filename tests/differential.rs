@@ -3,7 +3,7 @@
 //! repeated grams, CJK, 1- to 5-byte keywords, keywords that are ids), with every answer
 //! compared and the engine's invariants checked after every step.
 //!
-//! `PROPTEST_CASES` raises the case count.
+//! `PROPTEST_CASES` sets the case count of both tests (by default 256 and 25).
 
 mod common;
 
@@ -116,8 +116,16 @@ fn op(id: impl Strategy<Value = String> + Clone + 'static) -> impl Strategy<Valu
     ]
 }
 
-/// Applies `op` to both stores; panics (failing the case) on any difference.
+/// Applies `op` to both stores, then checks the engine's invariants and that both hold the
+/// same jobs; fails the case on any difference.
 fn apply(model: &mut Model, index: &mut JobIndex, op: &Op) -> Result<(), TestCaseError> {
+    apply_unchecked(model, index, op)?;
+    check_same(model, index)
+}
+
+/// Applies `op` to both stores and compares what each returns (the write's result, or the
+/// page and total of a list).
+fn apply_unchecked(model: &mut Model, index: &mut JobIndex, op: &Op) -> Result<(), TestCaseError> {
     match op {
         Op::Insert(job) => prop_assert_eq!(model.insert(job.clone()), index.insert(job.clone())),
         Op::Load(jobs) => prop_assert_eq!(model.load(jobs.clone()), index.load(jobs.clone())),
@@ -139,6 +147,11 @@ fn apply(model: &mut Model, index: &mut JobIndex, op: &Op) -> Result<(), TestCas
             prop_assert_eq!(got.total_count, want.total_count, "total of {:?}", query);
         }
     }
+    Ok(())
+}
+
+/// The engine's invariants hold and it holds exactly the model's jobs.
+fn check_same(model: &Model, index: &JobIndex) -> Result<(), TestCaseError> {
     if let Err(broken) = index.check_invariants() {
         return Err(TestCaseError::fail(broken));
     }
@@ -161,7 +174,8 @@ fn many_ids() -> impl Strategy<Value = String> + Clone {
 }
 
 proptest! {
-    // A tenth of the cases of the other test (PROPTEST_CASES, default 256): each is larger.
+    // 25 cases by default, a tenth of the other test's 256, as each case is far larger. When
+    // PROPTEST_CASES is set, proptest applies it to every config, this one included.
     #![proptest_config(ProptestConfig { cases: (ProptestConfig::default().cases / 10).max(1), ..ProptestConfig::default() })]
 
     /// Enough jobs on few CreateTimes to build several tree levels, with ties across leaves.
@@ -174,13 +188,22 @@ proptest! {
         let mut seen = std::collections::HashSet::new();
         let initial: Vec<Job> = initial.into_iter().filter(|j| seen.insert(j.id().to_owned())).collect();
         apply(&mut model, &mut index, &Op::Load(initial.clone()))?;
-        // Half of them again one at a time, removed and reinserted, so inserts split nodes.
-        for job in initial.iter().step_by(2) {
-            apply(&mut model, &mut index, &Op::Remove(job.id().to_string()))?;
+        // Half of them again one at a time, removed and reinserted, so removes merge nodes and
+        // inserts split them. Each step's result is compared; the full check (invariants and
+        // contents, O(n) each) runs every 16 steps and at the end of each phase.
+        let half: Vec<&Job> = initial.iter().step_by(2).collect();
+        let removes = half.iter().map(|job| Op::Remove(job.id().to_string()));
+        let inserts = half.iter().map(|job| Op::Insert((*job).clone()));
+        for phase in [removes.collect::<Vec<_>>(), inserts.collect()] {
+            for (step, op) in phase.iter().enumerate() {
+                apply_unchecked(&mut model, &mut index, op)?;
+                if step % 16 == 15 {
+                    check_same(&model, &index)?;
+                }
+            }
+            check_same(&model, &index)?;
         }
-        for job in initial.iter().step_by(2) {
-            apply(&mut model, &mut index, &Op::Insert(job.clone()))?;
-        }
+        // The random operations, each fully checked.
         for op in &ops {
             apply(&mut model, &mut index, op)?;
         }
