@@ -2,18 +2,20 @@
 //!
 //! 1. The window `[StartTime, EndTime]` is a key range; in any tree its bounds are two rank
 //!    searches, O(log n).
-//! 2. The *source* is a tree whose keys in the window include every match:
+//! 2. The matches are drawn from trees restricted to the window:
 //!    - no keyword: the status tree (or the all-jobs tree), and its window is the exact answer;
 //!    - a 2- or 3-byte keyword and no status: that gram's posting list, also exact;
-//!    - otherwise the smallest, counted in the window, of the status (or all-jobs) tree and
-//!      the keyword's gram lists. Its keys in the window are *candidates*, each checked
-//!      against the real job (status, and the keyword in the name).
+//!    - otherwise the keyword's gram lists and the status tree (or, for a 1-byte keyword with
+//!      no status, the all-jobs tree), each restricted to the window: the keys of the
+//!      smallest, narrowed by merging in the next smallest while it is at most
+//!      [`MERGE_RATIO`] times as long, are the *candidates*, each checked against the real
+//!      job (status, and the keyword in the name).
 //! 3. The keyword's other arm, a job whose `JobId` equals it, is looked up by id; if it
 //!    matches the window and status but not by name, it is merged into the sequence at its
 //!    place in the order.
 //! 4. The page is cut from that sequence: for an exact source by rank, O(log n + page); for
 //!    candidates by walking them all in the requested direction, counting matches for
-//!    `TotalCount` and keeping those on the page, O(log n + candidates).
+//!    `TotalCount` and keeping those on the page, O(log n + keys merged + candidates).
 
 use std::cmp::Ordering;
 use std::ops::ControlFlow;
@@ -114,14 +116,86 @@ pub(super) fn list<'a>(index: &'a JobIndex, query: &Query) -> Page<'a> {
     if let ([only], None, 2..=3) = (gram_lists.as_slice(), query.status(), keyword.len()) {
         return to_jobs(exact(*only, by_id, page, &cmp));
     }
-    let smallest =
-        gram_lists.into_iter().fold(
-            base,
-            |best, list| if list.len() < best.len() { list } else { best },
-        );
+    if query.status().is_some() || gram_lists.is_empty() {
+        gram_lists.push(base);
+    }
     let is_match =
         |k: Key| job_at(k).is_some_and(|job| status_ok(job) && name_contains(job.name(), keyword));
-    to_jobs(checked(smallest, is_match, by_id, page, &cmp))
+    to_jobs(checked(
+        intersect(gram_lists, &cmp),
+        is_match,
+        by_id,
+        page,
+        &cmp,
+    ))
+}
+
+/// A list may be merged into the candidates when it has at most this many keys per
+/// candidate: walking a list's keys in sequence costs far less per key than checking a
+/// candidate against its job.
+const MERGE_RATIO: usize = 4;
+
+/// Keys in a window that include every match, in ascending order.
+enum Candidates<'t> {
+    /// Every key of a source in its window.
+    Window(Source<'t>),
+    /// Keys gathered from several sources.
+    Keys(Vec<Key>),
+}
+
+impl Candidates<'_> {
+    fn for_each(&self, desc: bool, mut f: impl FnMut(Key)) {
+        match self {
+            Candidates::Window(source) => source.tree.walk(source.lo, source.hi, desc, |k| {
+                f(k);
+                ControlFlow::Continue(())
+            }),
+            Candidates::Keys(keys) if desc => keys.iter().rev().for_each(|&k| f(k)),
+            Candidates::Keys(keys) => keys.iter().for_each(|&k| f(k)),
+        }
+    }
+}
+
+/// The candidates of `sources` (each holding every match in its window, at least one of
+/// them): the keys of the smallest, narrowed to those also in each next smallest while that
+/// one is at most [`MERGE_RATIO`] times as long. O(log n + keys walked).
+fn intersect<'t, C: Fn(Key, Key) -> Ordering>(
+    mut sources: Vec<Source<'t>>,
+    cmp: &C,
+) -> Candidates<'t> {
+    sources.sort_by_key(Source::len);
+    let mut sources = sources.into_iter();
+    let Some(smallest) = sources.next() else {
+        return Candidates::Keys(Vec::new());
+    };
+    let mut candidates = Candidates::Window(smallest);
+    for next in sources {
+        let keys = match &candidates {
+            Candidates::Window(source) => source.len(),
+            Candidates::Keys(keys) => keys.len(),
+        };
+        if keys == 0 || next.len() > keys.saturating_mul(MERGE_RATIO) {
+            break;
+        }
+        let mut kept = Vec::with_capacity(keys);
+        let mut others = Vec::with_capacity(keys);
+        candidates.for_each(false, |k| others.push(k));
+        let mut mine = others.iter().copied().peekable();
+        next.tree.walk(next.lo, next.hi, false, |k| {
+            while mine.next_if(|&c| cmp(c, k) == Ordering::Less).is_some() {}
+            match mine.peek() {
+                None => return ControlFlow::Break(()),
+                Some(&c) if c == k => {
+                    kept.push(k);
+                    mine.next();
+                }
+                Some(_) => {}
+            }
+            ControlFlow::Continue(())
+        });
+        candidates = Candidates::Keys(kept);
+    }
+    candidates
 }
 
 /// The page and total when every key of `source` in its window matches, plus `extra` (a
@@ -168,10 +242,10 @@ fn exact<C: Fn(Key, Key) -> Ordering>(
     (keys, total)
 }
 
-/// The page and total when the keys of `source` in its window are candidates to check with
-/// `is_match`, plus `extra` (a match not among them). O(log n + candidates).
+/// The page and total when `candidates` are to be checked with `is_match`, plus `extra` (a
+/// match not among them). O(candidates).
 fn checked<C: Fn(Key, Key) -> Ordering>(
-    source: Source<'_>,
+    candidates: Candidates<'_>,
     is_match: impl Fn(Key) -> bool,
     extra: Option<Key>,
     page: PageRange,
@@ -191,7 +265,7 @@ fn checked<C: Fn(Key, Key) -> Ordering>(
     } else {
         Ordering::Less
     };
-    source.tree.walk(source.lo, source.hi, page.desc, |k| {
+    candidates.for_each(page.desc, |k| {
         if is_match(k) {
             if let Some(e) = pending.filter(|&e| cmp(e, k) == comes_first) {
                 emit(e);
@@ -199,7 +273,6 @@ fn checked<C: Fn(Key, Key) -> Ordering>(
             }
             emit(k);
         }
-        ControlFlow::Continue(())
     });
     if let Some(e) = pending {
         emit(e);
