@@ -94,15 +94,20 @@ fn release(interned: &mut HashMap<Arc<Shared>, usize>, shared: &Shared) {
     }
 }
 
-/// The (CreateTime, JobId) order of two keys, looking ids up in `slots`.
+/// The (CreateTime, JobId) order of two keys, looking ids up in `slots`. Inlined into the
+/// tree searches, which compare times; only equal times take the call to compare ids.
+#[inline]
 fn compare(slots: &[Option<Job>], a: Key, b: Key) -> Ordering {
-    key::time_bits(a).cmp(&key::time_bits(b)).then_with(|| {
-        if a == b {
-            Ordering::Equal
-        } else {
-            id_at(slots, a).cmp(id_at(slots, b))
-        }
-    })
+    match key::time_bits(a).cmp(&key::time_bits(b)) {
+        Ordering::Equal if a != b => compare_ids(slots, a, b),
+        order => order,
+    }
+}
+
+/// The order of the ids of two jobs created at the same time.
+#[inline(never)]
+fn compare_ids(slots: &[Option<Job>], a: Key, b: Key) -> Ordering {
+    id_at(slots, a).cmp(id_at(slots, b))
 }
 
 fn id_at(slots: &[Option<Job>], key: Key) -> &str {

@@ -132,12 +132,30 @@ impl Node {
     }
 }
 
+/// How many leading `items` satisfy `below`, which holds for a prefix of them. A linear scan:
+/// nodes are a few cache lines, whose loads the processor issues ahead, in parallel, where a
+/// binary search would wait for each line in turn.
+fn prefix_where<T>(items: &[T], below: impl Fn(&T) -> bool) -> usize {
+    items.iter().take_while(|item| below(item)).count()
+}
+
+/// Where `key` is in `keys` (strictly increasing under `cmp`), as `binary_search` reports it.
+fn search_leaf<C: Fn(Key, Key) -> Ordering>(
+    keys: &[Key],
+    key: Key,
+    cmp: &C,
+) -> Result<usize, usize> {
+    let at = prefix_where(keys, |&k| cmp(k, key) == Ordering::Less);
+    match keys.get(at) {
+        Some(&k) if k == key => Ok(at),
+        _ => Err(at),
+    }
+}
+
 /// Index of the child of `children` where `key` belongs: the first whose max is not below it
 /// (the last child if every max is below).
 fn child_for(children: &[Child], below: impl Fn(Key) -> bool) -> usize {
-    children
-        .partition_point(|c| below(c.max))
-        .min(children.len().saturating_sub(1))
+    prefix_where(children, |c| below(c.max)).min(children.len().saturating_sub(1))
 }
 
 /// Inserts `key` under `node`. Returns whether it was new, and a new right sibling if `node`
@@ -148,7 +166,7 @@ fn insert_into<C: Fn(Key, Key) -> Ordering>(
     cmp: &C,
 ) -> (bool, Option<Child>) {
     let inserted = match node {
-        Node::Leaf(keys) => match keys.binary_search_by(|&k| cmp(k, key)) {
+        Node::Leaf(keys) => match search_leaf(keys, key, cmp) {
             Ok(_) => false,
             Err(at) => {
                 keys.insert(at, key);
@@ -186,7 +204,7 @@ fn insert_into<C: Fn(Key, Key) -> Ordering>(
 /// Removes `key` from under `node`; returns whether it was there.
 fn remove_from<C: Fn(Key, Key) -> Ordering>(node: &mut Node, key: Key, cmp: &C) -> bool {
     match node {
-        Node::Leaf(keys) => match keys.binary_search_by(|&k| cmp(k, key)) {
+        Node::Leaf(keys) => match search_leaf(keys, key, cmp) {
             Ok(at) => {
                 keys.remove(at);
                 true
@@ -410,9 +428,9 @@ impl OrderTree {
         let mut rank = 0;
         loop {
             match node {
-                Node::Leaf(keys) => return rank + keys.partition_point(|&k| below(k)),
+                Node::Leaf(keys) => return rank + prefix_where(keys, |&k| below(k)),
                 Node::Branch(children) => {
-                    let at = children.partition_point(|c| below(c.max));
+                    let at = prefix_where(children, |c| below(c.max));
                     rank += children.iter().take(at).map(|c| c.count).sum::<usize>();
                     match children.get(at) {
                         Some(child) => node = &child.node,
