@@ -5,6 +5,11 @@
 //! searches instead of a scan. Keys are `u64`s whose high bits are the `CreateTime` (see
 //! [`key`](super::key)); ties are broken by a comparator the caller passes in, which is why
 //! every method that places a key takes one.
+//!
+//! Nodes are searched by a linear scan, not a binary search: a node is a few dozen cache
+//! lines, and the processor issues the loads of a scan ahead and in parallel, where each step
+//! of a binary search waits for the line the previous step chose. On an index too large for
+//! the cache this halves the cost of a write (measured on the `insert` and `remove` benches).
 
 use std::cmp::Ordering;
 use std::ops::ControlFlow;
