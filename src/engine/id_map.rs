@@ -1,8 +1,8 @@
 //! [`IdMap`]: `JobId` to slot, storing only the slot (the id is read from the job itself).
 
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 
-use hashbrown::HashTable;
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::job::Job;
 
@@ -13,7 +13,7 @@ use crate::job::Job;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct IdMap {
     table: HashTable<u32>,
-    hasher: RandomState,
+    hasher: DefaultHashBuilder,
 }
 
 fn id_in(slots: &[Option<Job>], slot: u32) -> &str {
@@ -28,7 +28,7 @@ impl IdMap {
     pub(crate) fn with_capacity(capacity: usize) -> IdMap {
         IdMap {
             table: HashTable::with_capacity(capacity),
-            hasher: RandomState::new(),
+            hasher: DefaultHashBuilder::default(),
         }
     }
 

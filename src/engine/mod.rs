@@ -9,9 +9,10 @@ mod order_tree;
 mod planner;
 
 use std::cmp::Ordering;
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+
+use hashbrown::hash_map::Entry;
+use hashbrown::{HashMap, HashSet};
 
 use crate::error::WriteError;
 use crate::job::{self, Job, Shared, SnapshotOutput, Status};

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::key::Key;
-use super::order_tree::OrderTree;
+use super::order_tree::{OrderTree, TreeBuilder};
 use std::cmp::Ordering;
 
 /// A bigram or trigram of folded bytes: the length in the top byte, the bytes below it.
@@ -121,8 +121,9 @@ pub(crate) fn name_contains(name: &str, keyword: &str) -> bool {
 
 impl NameIndex {
     /// Builds the lists for `jobs`, given as (key, name) in key order. O(total name length):
-    /// a counting sort of every (gram, key) posting by gram, which keeps each gram's keys in
-    /// key order, then each list built bottom-up.
+    /// a first pass counts each gram's postings, a second pushes each job's key into the
+    /// leaves of each of its grams' lists (a counting sort by gram, which keeps each gram's
+    /// keys in key order), and each list's branches are then built bottom-up.
     pub(crate) fn from_sorted<'a>(jobs: impl Iterator<Item = (Key, &'a str)>) -> NameIndex {
         // Pass 1: every job's grams, numbered densely in order of first sight, in job order;
         // and how many postings each gram has.
@@ -156,33 +157,25 @@ impl NameIndex {
         }
         drop(numbers);
         drop(last_poster);
-        // Each gram's run in `placed` ends where the next one starts: turn counts into starts.
-        let mut next = 0u32;
-        for count in &mut counts {
-            (*count, next) = (next, next + *count);
-        }
-        // Pass 2: place the keys, in job order (which is key order); each gram's cursor ends
-        // at the start of the next gram's run.
-        let mut placed = vec![0 as Key; flat.len()];
+        // Pass 2: each gram's keys, pushed in job order (which is key order) straight into
+        // the leaves of its list.
+        let mut lists: Vec<TreeBuilder> = counts
+            .iter()
+            .map(|&count| TreeBuilder::new(count as usize))
+            .collect();
         let mut from = 0;
         for &(key, to) in &jobs_grams {
             for &number in flat.get(from..to).unwrap_or_default() {
-                if let Some(cursor) = counts.get_mut(number as usize) {
-                    if let Some(slot) = placed.get_mut(*cursor as usize) {
-                        *slot = key;
-                    }
-                    *cursor += 1;
+                if let Some(list) = lists.get_mut(number as usize) {
+                    list.push(key);
                 }
             }
             from = to;
         }
         drop(flat);
         let mut postings = HashMap::with_capacity_and_hasher(codes.len(), Default::default());
-        let mut start = 0;
-        for (&gram, &end) in codes.iter().zip(&counts) {
-            let keys = placed.get(start as usize..end as usize).unwrap_or_default();
-            postings.insert(gram, OrderTree::from_sorted(keys.to_vec()));
-            start = end;
+        for (gram, list) in codes.into_iter().zip(lists) {
+            postings.insert(gram, list.finish());
         }
         NameIndex { postings }
     }
