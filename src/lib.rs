@@ -109,7 +109,7 @@
 //! | --- | --- |
 //! | [`JobIndex::list`], no keyword (any status, any page) | O(log n + p) |
 //! | [`JobIndex::list`], 2- or 3-byte keyword, no status | O(log n + p) |
-//! | [`JobIndex::list`], longer keyword, or keyword with status | O(log n + c), c = the smallest in-window count among the keyword's trigram lists and the status bucket |
+//! | [`JobIndex::list`], longer keyword, or keyword with status | O(k log n + m + c): k lists (the keyword's trigrams, and the status bucket) counted in the window; m keys merged from the smallest of them, each next one taken while at most 4 times the candidates so far; c candidates left to check |
 //! | [`JobIndex::list`], 1-byte keyword | O(log n + w) |
 //! | [`JobIndex::get`], the keyword's id arm | O(1) expected |
 //! | [`JobIndex::insert`], [`JobIndex::remove`] | O(g log n) |
