@@ -22,7 +22,7 @@ impl fmt::Display for JsonLinesError {
 
 impl std::error::Error for JsonLinesError {}
 
-/// Parses one job per non-blank line. Every job is checked as [`JobBuilder::build`]
+/// Parses one job per non-blank line. Every job is checked as [`JobBuilder::build`](crate::JobBuilder::build)
 /// (crate::JobBuilder::build) checks it, and no two may share a `JobId`. O(length).
 ///
 /// ```

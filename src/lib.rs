@@ -10,7 +10,7 @@
 //! - the API contract: [`RawRequest`] (parameters as they arrive) validated into a [`Query`],
 //!   answered as a [`Page`] and serialized as a [`ListResponse`], or refused with an [`ApiError`];
 //! - the engine, [`JobIndex`];
-//! - the [`reference`] model, the executable specification the engine is tested against.
+//! - the [`reference`](mod@reference) model, the executable specification the engine is tested against.
 //!
 //! # Example
 //!
