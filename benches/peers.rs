@@ -2,8 +2,9 @@
 //! the reference model (`naive`) and SQLite in memory (`sqlite`, and `sqlite_fts5` with an
 //! FTS5 trigram index for keywords of 3+ bytes).
 //!
-//! Groups `Q1`..`Q9` are the query scenarios, then `insert`, `set_status`, `rename`, `remove`
-//! and `load`; each group's functions are the peers and its parameter the number of jobs.
+//! Groups `Q1`..`Q10` are the query scenarios (`Q10` a 1-byte keyword, which no gram list
+//! covers), then `insert`, `set_status`, `rename`, `remove` and `load`; each group's
+//! functions are the peers and its parameter the number of jobs.
 //! Every peer's answer is checked against snapjobs' before anything is timed.
 //!
 //! `cargo bench --bench peers` (add `SNAPJOBS_BENCH_LARGE=1` for 10^7 jobs, snapjobs and
@@ -74,6 +75,7 @@ struct Keywords {
     common3: String,
     short: String,
     long: String,
+    one_byte: String,
 }
 
 fn keywords() -> Keywords {
@@ -112,18 +114,23 @@ fn keywords() -> Keywords {
         .filter(|p| p.len() >= 8)
         .collect();
     let (long, long_share) = synth::nearest_share(&sample, pairs.iter().map(String::as_str), 2e-3);
+    let letters: Vec<String> = ('a'..='z').map(String::from).collect();
+    let (one_byte, one_byte_share) =
+        synth::nearest_share(&sample, letters.iter().map(String::as_str), 0.10);
     eprintln!(
-        "keywords: rare {rare:?} ({:.4}% of names), common 3-byte {common3:?} ({:.1}%), short {short:?} ({:.1}%), long {long:?} ({:.3}%)",
+        "keywords: rare {rare:?} ({:.4}% of names), common 3-byte {common3:?} ({:.1}%), short {short:?} ({:.1}%), long {long:?} ({:.3}%), 1-byte {one_byte:?} ({:.1}%)",
         rare_share * 100.0,
         common3_share * 100.0,
         short_share * 100.0,
-        long_share * 100.0
+        long_share * 100.0,
+        one_byte_share * 100.0
     );
     Keywords {
         rare,
         common3,
         short,
         long,
+        one_byte,
     }
 }
 
@@ -151,8 +158,15 @@ fn scenarios(keywords: &Keywords) -> Vec<Scenario> {
         common3,
         short,
         long,
+        one_byte,
     } = keywords;
-    let (rare, common3, short, long) = (rare.clone(), common3.clone(), short.clone(), long.clone());
+    let (rare, common3, short, long, one_byte) = (
+        rare.clone(),
+        common3.clone(),
+        short.clone(),
+        long.clone(),
+        one_byte.clone(),
+    );
     vec![
         Scenario {
             group: "Q1",
@@ -213,6 +227,13 @@ fn scenarios(keywords: &Keywords) -> Vec<Scenario> {
             group: "Q9",
             fts: true,
             query: Box::new(move |_| window(100, 30).with_keyword(&long).unwrap()),
+        },
+        // A 1-byte keyword, which no gram list covers: the engine checks every job of the
+        // window.
+        Scenario {
+            group: "Q10",
+            fts: false,
+            query: Box::new(move |_| window(100, 30).with_keyword(&one_byte).unwrap()),
         },
     ]
 }

@@ -12,7 +12,7 @@ import os
 import sys
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "target", "criterion")
-GROUPS = ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9",
+GROUPS = ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9", "Q10",
           "insert", "set_status", "rename", "remove", "load"]
 PEERS = ["snapjobs", "naive", "sqlite", "sqlite_fts5"]
 
