@@ -432,6 +432,15 @@ impl Job {
         std::mem::replace(&mut self.shared, shared)
     }
 
+    /// Moves the job's own text (id and name) into a fresh allocation and returns the old
+    /// one. An index that relocates many jobs in key order, dropping the old texts only
+    /// after, gets their names laid out in that order, so a scan of a window reads memory
+    /// in sequence.
+    pub(crate) fn relocate_text(&mut self) -> impl Sized + use<> {
+        let fresh = self.own.clone();
+        std::mem::replace(&mut self.own, fresh)
+    }
+
     pub(crate) fn set_status(&mut self, status: Status) {
         self.status = status;
     }

@@ -254,6 +254,16 @@ impl JobIndex {
                     .and_then(Option::take)
             })
             .collect();
+        // Fresh text allocations in key order, all made before any old one is freed (so that
+        // none reuses an old one's place): names then lie in memory in the order windows
+        // are scanned.
+        let old_texts: Vec<_> = self
+            .slots
+            .iter_mut()
+            .flatten()
+            .map(Job::relocate_text)
+            .collect();
+        drop(old_texts);
         self.free.clear();
         self.interned.clear();
         for job in self.slots.iter_mut().flatten() {
