@@ -103,14 +103,17 @@
 //!
 //! For an index of n jobs; w is the number of jobs in the query's window (in the status
 //! bucket, if a status is given), p the page size, g the number of distinct 2- and 3-byte
-//! grams of a name (about twice its length), c the candidates a keyword query checks.
+//! grams of a name (about twice its length), k the lists a keyword query counts in the window
+//! (the keyword's trigrams, and the status bucket), r the keys it merges from the smallest of
+//! them (each next list taken while at most 4 times the candidates so far), c the candidates
+//! left to check.
 //!
 //! | operation | cost |
 //! | --- | --- |
 //! | [`JobIndex::list`], no keyword (any status, any page) | O(log n + p) |
 //! | [`JobIndex::list`], 2- or 3-byte keyword, no status | O(log n + p) |
-//! | [`JobIndex::list`], longer keyword, or keyword with status | O(k log n + m + c): k lists (the keyword's trigrams, and the status bucket) counted in the window; m keys merged from the smallest of them, each next one taken while at most 4 times the candidates so far; c candidates left to check |
-//! | [`JobIndex::list`], 1-byte keyword | O(log n + w) |
+//! | [`JobIndex::list`], longer keyword, or keyword with status | O(k log n + r + c) |
+//! | [`JobIndex::list`], 1-byte keyword | O(log n + w); after a bulk load the window's names lie in memory in order |
 //! | [`JobIndex::get`], the keyword's id arm | O(1) expected |
 //! | [`JobIndex::insert`], [`JobIndex::remove`] | O(g log n) |
 //! | [`JobIndex::set_status`] | O(log n) |
