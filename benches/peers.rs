@@ -318,14 +318,22 @@ fn queries(c: &mut Criterion, fixtures: &[Fixture], keywords: &Keywords) {
     }
 }
 
-/// Times `op` alone over `iters` runs, running `undo` after each one outside the timing.
-fn timed_apart(iters: u64, mut op: impl FnMut(u64), mut undo: impl FnMut(u64)) -> Duration {
+/// Times `op` alone over `iters` runs on `state`: its input, `input(i)`, is made before the
+/// clock starts, and `undo` runs on what it returned after the clock stops.
+fn timed_apart<S: ?Sized, T, R>(
+    state: &mut S,
+    iters: u64,
+    input: impl Fn(u64) -> T,
+    mut op: impl FnMut(&mut S, T) -> R,
+    mut undo: impl FnMut(&mut S, u64, R),
+) -> Duration {
     let mut total = Duration::ZERO;
     for i in 0..iters {
+        let input = input(i);
         let started = Instant::now();
-        op(i);
+        let output = op(state, input);
         total += started.elapsed();
-        undo(i);
+        undo(state, i, output);
     }
     total
 }
@@ -337,39 +345,42 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
     for f in fixtures.iter_mut() {
         let n = f.n;
         let pick = |i: u64| &fresh[(i % 1_000) as usize];
+        let new_job = |i: u64| pick(i).clone();
+        let index = &mut f.index;
         group.bench_function(BenchmarkId::new("snapjobs", n), |b| {
             b.iter_custom(|iters| {
-                let index = &mut f.index;
-                let mut total = Duration::ZERO;
-                for i in 0..iters {
-                    let job = pick(i).clone();
-                    let started = Instant::now();
-                    index.insert(job).unwrap();
-                    total += started.elapsed();
-                    index.remove(pick(i).id()).unwrap();
-                }
-                total
+                timed_apart(
+                    index,
+                    iters,
+                    new_job,
+                    |index, job| index.insert(job).unwrap(),
+                    |index, i, ()| drop(index.remove(pick(i).id()).unwrap()),
+                )
             })
         });
         if let Some(model) = f.model.as_mut() {
             group.bench_function(BenchmarkId::new("naive", n), |b| {
                 b.iter_custom(|iters| {
-                    let mut total = Duration::ZERO;
-                    for i in 0..iters {
-                        let job = pick(i).clone();
-                        let started = Instant::now();
-                        model.insert(job).unwrap();
-                        total += started.elapsed();
-                        model.remove(pick(i).id()).unwrap();
-                    }
-                    total
+                    timed_apart(
+                        model,
+                        iters,
+                        new_job,
+                        |model, job| model.insert(job).unwrap(),
+                        |model, i, ()| drop(model.remove(pick(i).id()).unwrap()),
+                    )
                 })
             });
         }
-        let db = &f.sqlite;
+        let mut db = &f.sqlite;
         group.bench_function(BenchmarkId::new("sqlite", n), |b| {
             b.iter_custom(|iters| {
-                timed_apart(iters, |i| db.insert(pick(i)), |i| db.remove(pick(i).id()))
+                timed_apart(
+                    &mut db,
+                    iters,
+                    pick,
+                    |db, job| db.insert(job),
+                    |db, i, ()| db.remove(pick(i).id()),
+                )
             })
         });
     }
@@ -394,42 +405,41 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
             .map(|id| f.index.get(id).unwrap().clone())
             .collect();
         let k = ids.len() as u64;
+        let id_of = |i: u64| ids[(i % k) as usize].as_str();
         let index = &mut f.index;
         group.bench_function(BenchmarkId::new("snapjobs", n), |b| {
             b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for i in 0..iters {
-                    let id = &ids[(i % k) as usize];
-                    let started = Instant::now();
-                    let job = index.remove(id).unwrap();
-                    total += started.elapsed();
-                    index.insert(job).unwrap();
-                }
-                total
+                timed_apart(
+                    index,
+                    iters,
+                    id_of,
+                    |index, id| index.remove(id).unwrap(),
+                    |index, _, job| index.insert(job).unwrap(),
+                )
             })
         });
         if let Some(model) = f.model.as_mut() {
             group.bench_function(BenchmarkId::new("naive", n), |b| {
                 b.iter_custom(|iters| {
-                    let mut total = Duration::ZERO;
-                    for i in 0..iters {
-                        let id = &ids[(i % k) as usize];
-                        let started = Instant::now();
-                        let job = model.remove(id).unwrap();
-                        total += started.elapsed();
-                        model.insert(job).unwrap();
-                    }
-                    total
+                    timed_apart(
+                        model,
+                        iters,
+                        id_of,
+                        |model, id| model.remove(id).unwrap(),
+                        |model, _, job| model.insert(job).unwrap(),
+                    )
                 })
             });
         }
-        let db = &f.sqlite;
+        let mut db = &f.sqlite;
         group.bench_function(BenchmarkId::new("sqlite", n), |b| {
             b.iter_custom(|iters| {
                 timed_apart(
+                    &mut db,
                     iters,
-                    |i| db.remove(&ids[(i % k) as usize]),
-                    |i| db.insert(&jobs[(i % k) as usize]),
+                    id_of,
+                    |db, id| db.remove(id),
+                    |db, i, ()| db.insert(&jobs[(i % k) as usize]),
                 )
             })
         });

@@ -160,6 +160,16 @@ impl JobIndex {
         self.slots.get_mut(slot as usize)?.as_mut()
     }
 
+    /// Applies `change`, which gives the job in `slot` a new shared part and returns the old
+    /// one, then moves the job's use from the old interned copy to the new.
+    fn change_shared(&mut self, slot: u32, change: impl FnOnce(&mut Job) -> Arc<Shared>) {
+        if let Some(Some(job)) = self.slots.get_mut(slot as usize) {
+            let old = change(job);
+            release(&mut self.interned, &old);
+            intern(&mut self.interned, job);
+        }
+    }
+
     /// Adds a job. O(log n · grams of its name).
     ///
     /// # Errors
@@ -358,11 +368,7 @@ impl JobIndex {
     ) -> Result<(), WriteError> {
         let (slot, _) = self.slot_of(id)?;
         let checked = job::check_template(template_id, template_name)?;
-        if let Some(Some(job)) = self.slots.get_mut(slot as usize) {
-            let old = job.set_template(checked);
-            release(&mut self.interned, &old);
-            intern(&mut self.interned, job);
-        }
+        self.change_shared(slot, |job| job.set_template(checked));
         Ok(())
     }
 
@@ -372,11 +378,7 @@ impl JobIndex {
     /// [`WriteError::UnknownJobId`]; nothing changes.
     pub fn set_output(&mut self, id: &str, output: SnapshotOutput) -> Result<(), WriteError> {
         let (slot, _) = self.slot_of(id)?;
-        if let Some(Some(job)) = self.slots.get_mut(slot as usize) {
-            let old = job.set_output(output);
-            release(&mut self.interned, &old);
-            intern(&mut self.interned, job);
-        }
+        self.change_shared(slot, |job| job.set_output(output));
         Ok(())
     }
 
