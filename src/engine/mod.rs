@@ -40,8 +40,8 @@ pub const MAX_JOBS: usize = key::MAX_SLOTS;
 /// - **Name index**: a posting list (also an order tree) per bigram and
 ///   trigram of the ASCII-folded names.
 /// - **Interner**: jobs with equal template and output share one copy of them.
-/// - **Planner**: picks, for each query, the cheapest exact list or the smallest
-///   candidate list to check.
+/// - **Planner**: picks, for each query, the cheapest exact list, or the smallest candidate
+///   list narrowed by merging in the next smallest, to check.
 ///
 /// Every write goes through [`JobIndex`]'s methods, which check their input first and then
 /// update every structure together, so a refused write changes nothing.

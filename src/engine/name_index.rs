@@ -9,7 +9,8 @@
 //! - A 2- or 3-byte keyword is one gram: its posting list is exactly the jobs whose names
 //!   contain it.
 //! - A longer keyword is covered by its trigrams: only jobs in every one of their lists can
-//!   match, so the planner walks the rarest (in the window) and checks each candidate's name.
+//!   match, so the planner takes the rarest (in the window), narrows it by merging in the
+//!   next rarest, and checks each remaining candidate's name.
 //! - A 1-byte keyword has no gram; the planner checks every job of the window.
 
 use std::collections::HashMap;
