@@ -144,6 +144,28 @@ enum Candidates<'t> {
 }
 
 impl Candidates<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Candidates::Window(source) => source.len(),
+            Candidates::Keys(keys) => keys.len(),
+        }
+    }
+
+    /// The keys, ascending: those gathered already, or the window's collected.
+    fn into_keys(self) -> Vec<Key> {
+        match self {
+            Candidates::Window(source) => {
+                let mut keys = Vec::with_capacity(source.len());
+                source.tree.walk(source.lo, source.hi, false, |k| {
+                    keys.push(k);
+                    ControlFlow::Continue(())
+                });
+                keys
+            }
+            Candidates::Keys(keys) => keys,
+        }
+    }
+
     fn for_each(&self, desc: bool, mut f: impl FnMut(Key)) {
         match self {
             Candidates::Window(source) => source.tree.walk(source.lo, source.hi, desc, |k| {
@@ -170,17 +192,13 @@ fn intersect<'t, C: Fn(Key, Key) -> Ordering>(
     };
     let mut candidates = Candidates::Window(smallest);
     for next in sources {
-        let keys = match &candidates {
-            Candidates::Window(source) => source.len(),
-            Candidates::Keys(keys) => keys.len(),
-        };
+        let keys = candidates.len();
         if keys == 0 || next.len() > keys.saturating_mul(MERGE_RATIO) {
             break;
         }
         let mut kept = Vec::with_capacity(keys);
-        let mut others = Vec::with_capacity(keys);
-        candidates.for_each(false, |k| others.push(k));
-        let mut mine = others.iter().copied().peekable();
+        let current = candidates.into_keys();
+        let mut mine = current.into_iter().peekable();
         next.tree.walk(next.lo, next.hi, false, |k| {
             while mine.next_if(|&c| cmp(c, k) == Ordering::Less).is_some() {}
             match mine.peek() {
