@@ -1,107 +1,16 @@
-//! The two error types: [`ApiError`] for requests, [`WriteError`] for writes to an index.
+//! [`ApiError`]: the API's error answers (HTTP status, `Code`, `Message`), and the mapping of
+//! the query layer's [`QueryError`] onto them.
 
 use std::fmt;
 
+use crate::query::QueryError;
 use serde::ser::SerializeStruct;
+
 use serde::{Serialize, Serializer};
-
-/// A field of a job, as named by the API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum JobField {
-    /// `JobId`.
-    JobId,
-    /// `JobName`.
-    JobName,
-    /// `TemplateId`.
-    TemplateId,
-    /// `TemplateName`.
-    TemplateName,
-    /// `Status`.
-    Status,
-    /// `SnapshotOutput.StorageType`.
-    StorageType,
-    /// `SnapshotOutput.Endpoint`.
-    Endpoint,
-    /// `SnapshotOutput.Bucket`.
-    Bucket,
-    /// `TimeInterval`.
-    TimeInterval,
-    /// `CreateTime`.
-    CreateTime,
-}
-
-impl JobField {
-    /// The field's name in the API's JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobField::JobId => "JobId",
-            JobField::JobName => "JobName",
-            JobField::TemplateId => "TemplateId",
-            JobField::TemplateName => "TemplateName",
-            JobField::Status => "Status",
-            JobField::StorageType => "SnapshotOutput.StorageType",
-            JobField::Endpoint => "SnapshotOutput.Endpoint",
-            JobField::Bucket => "SnapshotOutput.Bucket",
-            JobField::TimeInterval => "TimeInterval",
-            JobField::CreateTime => "CreateTime",
-        }
-    }
-}
-
-impl fmt::Display for JobField {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Why a write (building a job, inserting, updating, removing, loading) was refused.
-///
-/// A refused write changes nothing.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum WriteError {
-    /// A field breaks its rule.
-    InvalidField {
-        /// The field.
-        field: JobField,
-        /// The rule it breaks, e.g. `"at most 128 characters"`.
-        rule: &'static str,
-    },
-    /// A job with this id is already held.
-    DuplicateJobId {
-        /// The id.
-        id: String,
-    },
-    /// No job with this id is held.
-    UnknownJobId {
-        /// The id.
-        id: String,
-    },
-    /// The index is full.
-    CapacityExceeded {
-        /// The most jobs the index can hold.
-        limit: usize,
-    },
-}
-
-impl fmt::Display for WriteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WriteError::InvalidField { field, rule } => write!(f, "{field} must be {rule}"),
-            WriteError::DuplicateJobId { id } => {
-                write!(f, "a job with JobId {id:?} already exists")
-            }
-            WriteError::UnknownJobId { id } => write!(f, "no job has JobId {id:?}"),
-            WriteError::CapacityExceeded { limit } => {
-                write!(f, "the index is full: it holds at most {limit} jobs")
-            }
-        }
-    }
-}
-
-impl std::error::Error for WriteError {}
 
 /// The `Code` of an API error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// 400 `MissingParameter`.
     MissingParameter,
@@ -279,4 +188,32 @@ impl Serialize for ErrorResponse<'_> {
         s.serialize_field("Message", &self.error.message)?;
         s.end()
     }
+}
+
+impl From<QueryError> for ApiError {
+    /// The API's answer to a query the query layer refused: `EndTimeMismatch` for an end
+    /// before the start, `InvalidParameter` naming the parameter for the rest.
+    fn from(error: QueryError) -> ApiError {
+        match error {
+            QueryError::EndBeforeStart { .. } => ApiError::new(ErrorCode::EndTimeMismatch),
+            QueryError::WindowTooLong { .. } => {
+                ApiError::invalid_parameter("EndTime", "it must be at most 30 days after StartTime")
+            }
+            QueryError::KeywordTooLong { .. } => {
+                ApiError::invalid_parameter("SearchKeyWord", "it must be at most 128 characters")
+            }
+            QueryError::PageNoZero => invalid_page_no(),
+            QueryError::PageSizeOutOfRange { .. } => invalid_page_size(),
+        }
+    }
+}
+
+/// `InvalidParameter` for a `PageNo` that is not a decimal integer of at least 1.
+pub(crate) fn invalid_page_no() -> ApiError {
+    ApiError::invalid_parameter("PageNo", "it must be an integer of at least 1")
+}
+
+/// `InvalidParameter` for a `PageSize` that is not a decimal integer from 1 to 100.
+pub(crate) fn invalid_page_size() -> ApiError {
+    ApiError::invalid_parameter("PageSize", "it must be an integer from 1 to 100")
 }

@@ -143,15 +143,16 @@ mod response;
 mod time;
 
 pub use engine::{JobIndex, MAX_JOBS};
-pub use error::{ApiError, ErrorCode, ErrorResponse, JobField, WriteError};
+pub use error::{ApiError, ErrorCode, ErrorResponse};
 pub use job::{
-    Job, JobBuilder, JobId, MAX_JOB_ID_BYTES, MAX_NAME_CHARS, MAX_OUTPUT_BYTES,
-    MAX_TEMPLATE_ID_BYTES, SnapshotOutput, Status, StorageType,
+    Job, JobBuilder, JobField, JobId, MAX_JOB_ID_BYTES, MAX_NAME_CHARS, MAX_OUTPUT_BYTES,
+    MAX_TEMPLATE_ID_BYTES, SnapshotOutput, Status, StorageType, WriteError,
 };
 pub use jsonl::{JsonLinesError, parse_json_lines};
 pub use query::{
-    DEFAULT_PAGE_SIZE, MAX_KEYWORD_CHARS, MAX_PAGE_SIZE, MAX_WINDOW_SECONDS, Query, SortBy,
+    DEFAULT_PAGE_SIZE, MAX_KEYWORD_CHARS, MAX_PAGE_SIZE, MAX_WINDOW_SECONDS, Page, Query,
+    QueryError, SortBy,
 };
 pub use request::RawRequest;
-pub use response::{ListResponse, Page};
+pub use response::ListResponse;
 pub use time::{TimeError, Timestamp};

@@ -1,9 +1,11 @@
-//! [`Query`]: a validated `ListLiveSnapshotJobs` request, ready for an index.
+//! The query layer: [`Query`], a validated listing request ready for an index; [`Page`], what
+//! an index answers; [`QueryError`], why a query could not be made.
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, ErrorCode};
-use crate::job::Status;
+use crate::job::{Job, Status};
 use crate::time::{DAY, Timestamp};
 
 /// The longest time window a query may span: 30 days.
@@ -51,29 +53,74 @@ pub struct Query {
     sort_by: SortBy,
 }
 
-pub(crate) fn window_error(start: Timestamp, end: Timestamp) -> Option<ApiError> {
-    if end < start {
-        Some(ApiError::new(ErrorCode::EndTimeMismatch))
-    } else if end.unix_seconds() - start.unix_seconds() > MAX_WINDOW_SECONDS {
-        Some(ApiError::invalid_parameter(
-            "EndTime",
-            "it must be at most 30 days after StartTime",
-        ))
-    } else {
-        None
+/// Why a [`Query`] could not be made: a bound of the contract it would break.
+///
+/// The request layer answers each with the API's error (`impl From<QueryError> for
+/// ApiError`): `EndTimeMismatch` for [`QueryError::EndBeforeStart`], `InvalidParameter`
+/// naming the parameter for the others.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// The window ends before it starts.
+    EndBeforeStart {
+        /// The first second of the window.
+        start: Timestamp,
+        /// The last second, before `start`.
+        end: Timestamp,
+    },
+    /// The window spans more than [`MAX_WINDOW_SECONDS`].
+    WindowTooLong {
+        /// `end - start`, in seconds.
+        seconds: i64,
+    },
+    /// The keyword is longer than [`MAX_KEYWORD_CHARS`].
+    KeywordTooLong {
+        /// Its length in characters (Unicode scalar values).
+        chars: usize,
+    },
+    /// The page number is 0 (pages count from 1).
+    PageNoZero,
+    /// The page size is outside 1 to [`MAX_PAGE_SIZE`].
+    PageSizeOutOfRange {
+        /// The size asked for.
+        page_size: u32,
+    },
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QueryError::EndBeforeStart { start, end } => {
+                write!(f, "the window ends at {end}, before it starts at {start}")
+            }
+            QueryError::WindowTooLong { seconds } => write!(
+                f,
+                "the window spans {seconds} seconds, more than the {MAX_WINDOW_SECONDS} of 30 days"
+            ),
+            QueryError::KeywordTooLong { chars } => write!(
+                f,
+                "the keyword has {chars} characters, more than {MAX_KEYWORD_CHARS}"
+            ),
+            QueryError::PageNoZero => f.write_str("page numbers start at 1, not 0"),
+            QueryError::PageSizeOutOfRange { page_size } => {
+                write!(f, "page size {page_size} is outside 1 to {MAX_PAGE_SIZE}")
+            }
+        }
     }
 }
 
-pub(crate) fn keyword_error() -> ApiError {
-    ApiError::invalid_parameter("SearchKeyWord", "it must be at most 128 characters")
-}
+impl std::error::Error for QueryError {}
 
-pub(crate) fn page_no_error() -> ApiError {
-    ApiError::invalid_parameter("PageNo", "it must be an integer of at least 1")
-}
-
-pub(crate) fn page_size_error() -> ApiError {
-    ApiError::invalid_parameter("PageSize", "it must be an integer from 1 to 100")
+/// One page of a listing: the jobs on the page, borrowed from the index, and the exact number
+/// of jobs that match the query on every page.
+///
+/// Serialize it for the API with [`Page::into_response`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<'a> {
+    /// The jobs on the page, in the query's order; at most `page_size` of them.
+    pub jobs: Vec<&'a Job>,
+    /// How many jobs match the query, whatever the page.
+    pub total_count: u64,
 }
 
 impl Query {
@@ -88,11 +135,16 @@ impl Query {
     /// ```
     ///
     /// # Errors
-    /// `EndTimeMismatch` if `end < start`; `InvalidParameter` if the span exceeds 30 days.
-    pub fn new(start: Timestamp, end: Timestamp) -> Result<Query, ApiError> {
-        match window_error(start, end) {
-            Some(error) => Err(error),
-            None => Ok(Query {
+    /// [`QueryError::EndBeforeStart`] if `end < start`; [`QueryError::WindowTooLong`] if the
+    /// span exceeds 30 days.
+    pub fn new(start: Timestamp, end: Timestamp) -> Result<Query, QueryError> {
+        let seconds = end.unix_seconds() - start.unix_seconds();
+        if end < start {
+            Err(QueryError::EndBeforeStart { start, end })
+        } else if seconds > MAX_WINDOW_SECONDS {
+            Err(QueryError::WindowTooLong { seconds })
+        } else {
+            Ok(Query {
                 start,
                 end,
                 keyword: None,
@@ -100,7 +152,7 @@ impl Query {
                 page_no: 1,
                 page_size: DEFAULT_PAGE_SIZE,
                 sort_by: SortBy::Desc,
-            }),
+            })
         }
     }
 
@@ -108,10 +160,11 @@ impl Query {
     /// `JobName` (ASCII letters compared case-insensitively). An empty keyword removes the filter.
     ///
     /// # Errors
-    /// `InvalidParameter` if the keyword is over 128 characters.
-    pub fn with_keyword(mut self, keyword: &str) -> Result<Query, ApiError> {
-        if keyword.chars().count() > MAX_KEYWORD_CHARS {
-            return Err(keyword_error());
+    /// [`QueryError::KeywordTooLong`] if the keyword is over 128 characters.
+    pub fn with_keyword(mut self, keyword: &str) -> Result<Query, QueryError> {
+        let chars = keyword.chars().count();
+        if chars > MAX_KEYWORD_CHARS {
+            return Err(QueryError::KeywordTooLong { chars });
         }
         self.keyword = (!keyword.is_empty()).then(|| Box::from(keyword));
         Ok(self)
@@ -126,13 +179,14 @@ impl Query {
     /// Selects page `page_no` (from 1) of `page_size` (1 to 100) jobs.
     ///
     /// # Errors
-    /// `InvalidParameter` if `page_no` is 0 or `page_size` is outside 1 to 100.
-    pub fn with_page(mut self, page_no: u64, page_size: u32) -> Result<Query, ApiError> {
+    /// [`QueryError::PageNoZero`] if `page_no` is 0, [`QueryError::PageSizeOutOfRange`] if
+    /// `page_size` is outside 1 to 100.
+    pub fn with_page(mut self, page_no: u64, page_size: u32) -> Result<Query, QueryError> {
         if page_no == 0 {
-            return Err(page_no_error());
+            return Err(QueryError::PageNoZero);
         }
         if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
-            return Err(page_size_error());
+            return Err(QueryError::PageSizeOutOfRange { page_size });
         }
         self.page_no = page_no;
         self.page_size = page_size;

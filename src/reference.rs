@@ -7,10 +7,10 @@
 
 use std::collections::HashSet;
 
-use crate::error::WriteError;
+use crate::job::WriteError;
 use crate::job::{self, Job, SnapshotOutput, Status};
+use crate::query::Page;
 use crate::query::{Query, SortBy};
-use crate::response::Page;
 
 /// Whether `job` matches `query`'s window, status and keyword (ignoring the page).
 ///

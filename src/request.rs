@@ -5,7 +5,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{self, ApiError, ErrorCode};
 use crate::job::Status;
 use crate::query::{self, Query, SortBy};
 use crate::time::{DAY, Timestamp};
@@ -164,10 +164,9 @@ impl RawRequest {
         .ok_or_else(|| ApiError::new(ErrorCode::MalformedEndTime))?;
         let query = Query::new(start, end)?;
 
-        let keyword = self
-            .search_keyword
-            .value()
-            .map_err(|()| query::keyword_error())?;
+        let keyword = self.search_keyword.value().map_err(|()| {
+            ApiError::invalid_parameter("SearchKeyWord", "it must be text in UTF-8")
+        })?;
         let query = query.with_keyword(keyword.unwrap_or_default())?;
 
         let status = match self.status.value() {
@@ -182,11 +181,11 @@ impl RawRequest {
 
         let page_no = decimal(&self.page_no, 1)
             .filter(|&no| no >= 1)
-            .ok_or_else(query::page_no_error)?;
+            .ok_or_else(error::invalid_page_no)?;
         let page_size = decimal(&self.page_size, u64::from(query::DEFAULT_PAGE_SIZE))
             .and_then(|size| u32::try_from(size).ok())
             .filter(|size| (1..=query::MAX_PAGE_SIZE).contains(size))
-            .ok_or_else(query::page_size_error)?;
+            .ok_or_else(error::invalid_page_size)?;
         let query = query.with_page(page_no, page_size)?;
 
         let sort_by = match self.sort_by.value() {

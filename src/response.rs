@@ -1,21 +1,11 @@
-//! [`Page`]: what a listing returns; [`ListResponse`]: the API's JSON answer.
+//! [`ListResponse`]: the API's JSON answer for a [`Page`].
 
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
 use crate::job::Job;
-use crate::query::{Query, SortBy};
-
-/// One page of a listing: the jobs on the page, borrowed from the index, and the exact number
-/// of jobs that match the query on every page.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Page<'a> {
-    /// The jobs on the page, in the query's order; at most `page_size` of them.
-    pub jobs: Vec<&'a Job>,
-    /// How many jobs match the query, whatever the page.
-    pub total_count: u64,
-}
+use crate::query::{Page, Query, SortBy};
 
 impl<'a> Page<'a> {
     /// The API's answer for this page: `request_id` is the caller's, and `PageNo`, `PageSize`

@@ -17,6 +17,7 @@ pub struct Timestamp(i64);
 
 /// Why a text is not a [`Timestamp`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TimeError {
     /// The text is not exactly `YYYY-MM-DDTHH:MM:SSZ` naming a real UTC second.
     Malformed {

@@ -14,10 +14,10 @@ use std::sync::Arc;
 use hashbrown::hash_map::Entry;
 use hashbrown::{HashMap, HashSet};
 
-use crate::error::WriteError;
+use crate::job::WriteError;
 use crate::job::{self, Job, Shared, SnapshotOutput, Status};
+use crate::query::Page;
 use crate::query::Query;
-use crate::response::Page;
 use id_map::IdMap;
 use key::Key;
 use name_index::NameIndex;

@@ -24,8 +24,8 @@ use super::name_index::{keyword_grams, name_contains};
 use super::order_tree::OrderTree;
 use super::{JobIndex, Key, compare, key, key_of};
 use crate::job::Job;
+use crate::query::Page;
 use crate::query::{Query, SortBy};
-use crate::response::Page;
 
 /// The positions `[start, end)` of the page in the sequence of matches.
 #[derive(Clone, Copy)]

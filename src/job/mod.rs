@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{JobField, WriteError};
+mod error;
+
 use crate::time::Timestamp;
+pub use error::{JobField, WriteError};
 
 /// Most bytes in a [`JobId`].
 pub const MAX_JOB_ID_BYTES: usize = 64;
