@@ -52,7 +52,11 @@ fn page_bounds() {
         (0, 10, Some(QueryError::PageNoZero)),
         (0, 0, Some(QueryError::PageNoZero)),
         (1, 0, Some(QueryError::PageSizeOutOfRange { page_size: 0 })),
-        (1, 101, Some(QueryError::PageSizeOutOfRange { page_size: 101 })),
+        (
+            1,
+            101,
+            Some(QueryError::PageSizeOutOfRange { page_size: 101 }),
+        ),
     ];
     for (page_no, page_size, want) in cases {
         let got = q.clone().with_page(page_no, page_size);

@@ -16,10 +16,14 @@ pub(crate) struct IdMap {
     hasher: DefaultHashBuilder,
 }
 
+/// The id of the job in `slot`, which the map's invariant says is occupied.
 fn id_in(slots: &[Option<Job>], slot: u32) -> &str {
     match slots.get(slot as usize) {
         Some(Some(job)) => job.id(),
-        _ => "",
+        _ => {
+            debug_assert!(false, "the id map holds slot {slot}, which is empty");
+            ""
+        }
     }
 }
 

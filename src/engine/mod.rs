@@ -6,6 +6,7 @@ mod id_map;
 mod key;
 mod name_index;
 mod order_tree;
+mod per_status;
 mod planner;
 
 use std::cmp::Ordering;
@@ -22,6 +23,7 @@ use id_map::IdMap;
 use key::Key;
 use name_index::NameIndex;
 use order_tree::OrderTree;
+use per_status::PerStatus;
 
 /// The most jobs a [`JobIndex`] can hold: 2^25 = 33,554,432.
 pub const MAX_JOBS: usize = key::MAX_SLOTS;
@@ -61,9 +63,9 @@ pub struct JobIndex {
     /// Keys of every job. Invariant: exactly `key::make(job.create_time(), slot)` for every
     /// occupied slot.
     all: OrderTree,
-    /// Keys of the jobs of each status, by [`Status::ALL`] position. Invariant: together they
-    /// hold exactly the keys of `all`, each in its job's status tree.
-    by_status: [OrderTree; 3],
+    /// Keys of the jobs of each status. Invariant: together they hold exactly the keys of
+    /// `all`, each in its job's status tree.
+    by_status: PerStatus<OrderTree>,
     /// Posting lists of the names' grams. Invariant: see [`NameIndex`].
     names: NameIndex,
     /// One copy of each distinct template-and-output of the held jobs, with how many jobs
@@ -111,10 +113,14 @@ fn compare_ids(slots: &[Option<Job>], a: Key, b: Key) -> Ordering {
     id_at(slots, a).cmp(id_at(slots, b))
 }
 
+/// The id of the job a key names; every key in a tree names a held job.
 fn id_at(slots: &[Option<Job>], key: Key) -> &str {
     match slots.get(key::slot(key) as usize) {
         Some(Some(job)) => job.id(),
-        _ => "",
+        _ => {
+            debug_assert!(false, "key {key:#x} names an empty slot");
+            ""
+        }
     }
 }
 
@@ -185,14 +191,15 @@ impl JobIndex {
             Some(slot) => slot,
             None if self.slots.len() < MAX_JOBS => {
                 self.slots.push(None);
-                u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
+                // Exact: below MAX_JOBS = 2^25.
+                (self.slots.len() - 1) as u32
             }
             None => return Err(WriteError::CapacityExceeded { limit: MAX_JOBS }),
         };
         intern(&mut self.interned, &mut job);
         let key = key_of(&job, slot);
         let grams = name_index::grams_of(job.name());
-        let status = job.status().bucket();
+        let status = job.status();
         if let Some(place) = self.slots.get_mut(slot as usize) {
             *place = Some(job);
         }
@@ -200,9 +207,7 @@ impl JobIndex {
         let slots = &self.slots;
         let cmp = |a, b| compare(slots, a, b);
         self.all.insert(key, &cmp);
-        if let Some(tree) = self.by_status.get_mut(status) {
-            tree.insert(key, &cmp);
-        }
+        self.by_status.get_mut(status).insert(key, &cmp);
         self.names.add(&grams, key, &cmp);
         Ok(())
     }
@@ -283,12 +288,10 @@ impl JobIndex {
         let slots = &self.slots;
         let keys = keys_of(slots);
         let mut ids = IdMap::with_capacity(slots.len());
-        let mut by_status: [Vec<Key>; 3] = Default::default();
+        let mut by_status: PerStatus<Vec<Key>> = PerStatus::default();
         for (&k, job) in keys.iter().zip(slots.iter().flatten()) {
             ids.insert(slots, key::slot(k));
-            if let Some(list) = by_status.get_mut(job.status().bucket()) {
-                list.push(k);
-            }
+            by_status.get_mut(job.status()).push(k);
         }
         self.names = NameIndex::from_sorted(
             keys.iter()
@@ -310,13 +313,8 @@ impl JobIndex {
         if old != status {
             let slots = &self.slots;
             let cmp = |a, b| compare(slots, a, b);
-            let [from, to] = [old, status].map(Status::bucket);
-            if let Some(tree) = self.by_status.get_mut(from) {
-                tree.remove(key, &cmp);
-            }
-            if let Some(tree) = self.by_status.get_mut(to) {
-                tree.insert(key, &cmp);
-            }
+            self.by_status.get_mut(old).remove(key, &cmp);
+            self.by_status.get_mut(status).insert(key, &cmp);
         }
         if let Some(job) = self.job_mut(slot) {
             job.set_status(status);
@@ -403,21 +401,18 @@ impl JobIndex {
         let (slot, job) = self.slot_of(id)?;
         let key = key_of(job, slot);
         let grams = name_index::grams_of(job.name());
-        let status = job.status().bucket();
+        let status = job.status();
+        // Checked: the job is held. From here on nothing fails.
         let slots = &self.slots;
         let cmp = |a, b| compare(slots, a, b);
         self.names.withdraw(&grams, key, &cmp);
-        if let Some(tree) = self.by_status.get_mut(status) {
-            tree.remove(key, &cmp);
-        }
+        self.by_status.get_mut(status).remove(key, &cmp);
         self.all.remove(key, &cmp);
         self.ids.remove(slots, id);
         self.free.push(slot);
-        let job = self
-            .slots
-            .get_mut(slot as usize)
-            .and_then(Option::take)
-            .ok_or_else(|| WriteError::UnknownJobId { id: id.to_owned() })?;
+        let removed = self.slots.get_mut(slot as usize).and_then(Option::take);
+        debug_assert!(removed.is_some(), "slot_of found the job in slot {slot}");
+        let job = removed.ok_or_else(|| WriteError::UnknownJobId { id: id.to_owned() })?;
         release(&mut self.interned, job.shared());
         Ok(job)
     }
@@ -441,7 +436,7 @@ impl JobIndex {
             + self
                 .by_status
                 .iter()
-                .map(OrderTree::heap_bytes)
+                .map(|(_, tree)| tree.heap_bytes())
                 .sum::<usize>()
             + self.names.heap_bytes()
             + self.interned.capacity() * (size_of::<(Arc<Shared>, usize)>() + 1)
@@ -519,7 +514,7 @@ impl JobIndex {
         if self.all.keys() != expected {
             return Err("the all-jobs tree does not hold exactly the jobs' keys".into());
         }
-        for (tree, status) in self.by_status.iter().zip(Status::ALL) {
+        for (status, tree) in self.by_status.iter() {
             tree.check_invariants(&cmp)?;
             let of_status: Vec<Key> = expected
                 .iter()

@@ -64,7 +64,11 @@ impl Source<'_> {
 pub(super) fn list<'a>(index: &'a JobIndex, query: &Query) -> Page<'a> {
     let slots = &index.slots;
     let cmp = |a, b| compare(slots, a, b);
-    let job_at = |k: Key| slots.get(key::slot(k) as usize).and_then(Option::as_ref);
+    let job_at = |k: Key| {
+        let job = slots.get(key::slot(k) as usize).and_then(Option::as_ref);
+        debug_assert!(job.is_some(), "key {k:#x} names an empty slot");
+        job
+    };
     let (lo_bound, hi_bound) = (key::first_at(query.start()), key::first_after(query.end()));
     let in_window = |tree| Source {
         tree,
@@ -72,7 +76,7 @@ pub(super) fn list<'a>(index: &'a JobIndex, query: &Query) -> Page<'a> {
         hi: tree.rank_where(|k| k < hi_bound),
     };
     let base = in_window(match query.status() {
-        Some(status) => index.by_status.get(status.bucket()).unwrap_or(&index.all),
+        Some(status) => index.by_status.get(status),
         None => &index.all,
     });
     let page = PageRange::of(query);

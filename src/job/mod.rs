@@ -33,7 +33,7 @@ pub enum Status {
 }
 
 impl Status {
-    /// Every status, in the order of their index buckets.
+    /// Every status, in the API reference's order.
     pub const ALL: [Status; 3] = [Status::Init, Status::Paused, Status::Started];
 
     /// The status as the API writes it.
@@ -48,15 +48,6 @@ impl Status {
     /// The status written exactly `init`, `paused` or `started`; `None` for anything else.
     pub fn from_api(text: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
-    /// 0, 1 or 2: the position in [`Status::ALL`].
-    pub(crate) fn bucket(self) -> usize {
-        match self {
-            Status::Init => 0,
-            Status::Paused => 1,
-            Status::Started => 2,
-        }
     }
 }
 
@@ -266,6 +257,10 @@ impl<const N: usize> Packed<N> {
         let mut ends = [0u16; N];
         for (end, field) in ends.iter_mut().zip(fields) {
             text.push_str(field);
+            debug_assert!(
+                text.len() <= usize::from(u16::MAX),
+                "checked fields fit u16 ends"
+            );
             *end = u16::try_from(text.len()).unwrap_or(u16::MAX);
         }
         Packed {
@@ -274,15 +269,17 @@ impl<const N: usize> Packed<N> {
         }
     }
 
+    /// Field `i`, which must be below `N` (the callers name fields by constant).
     fn get(&self, i: usize) -> &str {
         let start = match i.checked_sub(1) {
-            Some(before) => self.ends.get(before).copied().unwrap_or(0),
-            None => 0,
+            Some(before) => self.ends.get(before).copied(),
+            None => Some(0),
         };
-        let end = self.ends.get(i).copied().unwrap_or(0);
-        self.text
-            .get(usize::from(start)..usize::from(end))
-            .unwrap_or_default()
+        let field = start
+            .zip(self.ends.get(i).copied())
+            .and_then(|(start, end)| self.text.get(usize::from(start)..usize::from(end)));
+        debug_assert!(field.is_some(), "field {i} of {N} lies within the text");
+        field.unwrap_or_default()
     }
 
     /// The same fields with those in `changes` replaced.
