@@ -4,17 +4,27 @@
 //! cargo run --release --example query -- JOBS.jsonl 'QUERY-STRING' [--now YYYY-MM-DDTHH:MM:SSZ] [--request-id ID]
 //! ```
 //!
-//! Prints the API's JSON answer on stdout. Exit status: 0 for an answer, 1 for an API error
-//! (its JSON on stdout), 2 for a bad jobs file or command line (a message on stderr).
-//! `--now` defaults to the system clock; `--request-id` to `snapjobs-example`.
+//! Prints the API's JSON answer on stdout. Exit status: 0 for an answer (and for `--help`), 1
+//! for an API error (its JSON on stdout), 2 for a bad jobs file or command line (a message on
+//! stderr). `--now` defaults to the system clock; `--request-id` to `snapjobs-example`.
+//!
+//! The jobs file is read one line at a time ([`JobLines`]): only the jobs are held, never
+//! the whole file's text.
 
+use std::io::BufRead;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use snapjobs::{JobIndex, RawRequest, Timestamp, parse_json_lines};
+use snapjobs::{Job, JobIndex, JobLines, RawRequest, Timestamp};
 
 const USAGE: &str =
     "usage: query JOBS.jsonl 'QUERY-STRING' [--now YYYY-MM-DDTHH:MM:SSZ] [--request-id ID]";
+
+/// What the command line asks for.
+enum Command {
+    Help,
+    Answer(Args),
+}
 
 struct Args {
     jobs_path: String,
@@ -23,7 +33,7 @@ struct Args {
     request_id: String,
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args() -> Result<Command, String> {
     let mut positional = Vec::new();
     let (mut now, mut request_id) = (None, "snapjobs-example".to_owned());
     let mut args = std::env::args().skip(1);
@@ -31,17 +41,17 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--now" => now = Some(args.next().ok_or("--now needs a value")?),
             "--request-id" => request_id = args.next().ok_or("--request-id needs a value")?,
-            "-h" | "--help" => return Err(USAGE.to_owned()),
+            "-h" | "--help" => return Ok(Command::Help),
             _ => positional.push(arg),
         }
     }
     match <[String; 2]>::try_from(positional) {
-        Ok([jobs_path, query_string]) => Ok(Args {
+        Ok([jobs_path, query_string]) => Ok(Command::Answer(Args {
             jobs_path,
             query_string,
             now,
             request_id,
-        }),
+        })),
         Err(_) => Err(USAGE.to_owned()),
     }
 }
@@ -55,15 +65,36 @@ fn system_now() -> Result<Timestamp, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Reads the jobs file one line at a time.
+fn read_jobs(path: &str) -> Result<Vec<Job>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut reader = std::io::BufReader::new(file);
+    let (mut lines, mut jobs, mut line) = (JobLines::new(), Vec::new(), Vec::new());
+    loop {
+        line.clear();
+        let read = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("{path}: {e}"))?;
+        if read == 0 {
+            return Ok(jobs);
+        }
+        jobs.extend(lines.next_line(&line).map_err(|e| format!("{path}: {e}"))?);
+    }
+}
+
 fn run() -> Result<ExitCode, String> {
-    let args = parse_args()?;
+    let args = match parse_args()? {
+        Command::Help => {
+            println!("{USAGE}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Answer(args) => args,
+    };
     let now = match &args.now {
         Some(text) => Timestamp::parse(text).map_err(|e| format!("--now: {e}"))?,
         None => system_now()?,
     };
-    let text =
-        std::fs::read_to_string(&args.jobs_path).map_err(|e| format!("{}: {e}", args.jobs_path))?;
-    let jobs = parse_json_lines(&text).map_err(|e| format!("{}: {e}", args.jobs_path))?;
+    let jobs = read_jobs(&args.jobs_path)?;
     let mut index = JobIndex::new();
     index
         .load(jobs)

@@ -148,7 +148,7 @@ pub use job::{
     Job, JobBuilder, JobField, JobId, MAX_JOB_ID_BYTES, MAX_NAME_CHARS, MAX_OUTPUT_BYTES,
     MAX_TEMPLATE_ID_BYTES, SnapshotOutput, Status, StorageType, WriteError,
 };
-pub use jsonl::{JsonLinesError, parse_json_lines};
+pub use jsonl::{JobLines, JsonLinesError, JsonLinesErrorKind, parse_json_lines};
 pub use query::{
     DEFAULT_PAGE_SIZE, MAX_KEYWORD_CHARS, MAX_PAGE_SIZE, MAX_WINDOW_SECONDS, Page, Query,
     QueryError, SortBy,

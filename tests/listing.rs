@@ -251,3 +251,92 @@ fn typed_query_lists_like_the_parsed_one() {
         assert_eq!(list(&typed), list(&q("SortBy=asc&Status=paused")))
     });
 }
+
+#[test]
+fn only_ascii_letters_fold() {
+    // Folding that set bit 0x20 of every byte would make `\r` equal `-`, `@` equal `` ` ``,
+    // `[` equal `{` and `0x0c` equal `,`.
+    let names = [
+        ("j1", "x-a -ab x\rab"),
+        ("j2", "mail@host"),
+        ("j3", "a[1]"),
+        ("j4", "p\u{c}q"),
+    ];
+    let jobs: Vec<Job> = names
+        .iter()
+        .map(|(id, name)| job(id, "2022-02-02T01:00:00Z", name, Init))
+        .collect();
+    on_both(&jobs, |list| {
+        let cases = [
+            ("x-ab", 0),
+            ("x%0Dab", 1),
+            ("-a+-", 1),
+            ("X-A", 1),
+            ("mail%60host", 0),
+            ("MAIL%40HOST", 1),
+            ("a%7B1%7D", 0),
+            ("a%5B1", 1),
+            ("p%2Cq", 0),
+            ("P%0CQ", 1),
+            // 1-, 2- and 3-byte keywords take other paths through the index.
+            ("%60", 0),
+            ("%40", 1),
+            ("%0D", 1),
+            ("%60h", 0),
+            ("%40h", 1),
+            ("l%60h", 0),
+            ("l%40h", 1),
+        ];
+        for (keyword, total) in cases {
+            assert_eq!(
+                list(&q(&format!("SearchKeyWord={keyword}"))).1,
+                total,
+                "{keyword}"
+            );
+        }
+    });
+}
+
+#[test]
+fn counts_stay_exact_under_retention() {
+    // 256 jobs a second apart; removing the oldest first leaves leaves under their minimum
+    // beside full neighbours, which merge and split again.
+    let start = common::t("2022-02-02T00:00:00Z");
+    let jobs: Vec<Job> = (0..256)
+        .map(|i| {
+            Job::builder(&format!("j{i:03}"), start.saturating_add_seconds(i))
+                .name(&format!("cam-{}", i % 7))
+                .status(Status::ALL[i as usize % 3])
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let whole = q("PageSize=100");
+    let mut index = JobIndex::new();
+    index.load(jobs.clone()).unwrap();
+    let mut model = snapjobs::reference::Model::new();
+    model.load(jobs.clone()).unwrap();
+    for (removed, job) in jobs.iter().enumerate() {
+        index.remove(job.id()).unwrap();
+        model.remove(job.id()).unwrap();
+        let left = 255 - removed as u64;
+        for query in [
+            whole.clone(),
+            whole.clone().with_status(Some(Paused)),
+            whole.clone().with_keyword("cam-3").unwrap(),
+            whole
+                .clone()
+                .with_sort(SortBy::Asc)
+                .with_page(2, 100)
+                .unwrap(),
+        ] {
+            let (got, want) = (index.list(&query), model.list(&query));
+            assert_eq!(got, want, "after removing {} jobs: {query:?}", removed + 1);
+        }
+        assert_eq!(index.list(&whole).total_count, left);
+        if removed == 96 {
+            assert_eq!(index.list(&whole).total_count, 159);
+        }
+        index.check_invariants().unwrap();
+    }
+}

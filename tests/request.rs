@@ -285,7 +285,135 @@ fn non_utf8_value_is_invalid_for_its_parameter() {
     // Raw (not escaped) invalid bytes too.
     let raw = RawRequest::from_query_string(b"SearchKeyWord=\xff\xfe");
     let err = raw.to_query(t(NOW)).unwrap_err();
-    assert!(err.message().contains("SearchKeyWord"), "{}", err.message());
+    assert_eq!(
+        err.message(),
+        "Specified parameter SearchKeyWord is not valid: it must be text in UTF-8."
+    );
+}
+
+#[test]
+fn values_may_contain_equals_signs() {
+    // The name ends at the first `=`; the rest, further `=` included, is the value.
+    let q = query("SearchKeyWord=a=b", NOW).unwrap();
+    assert_eq!(q.keyword(), Some("a=b"));
+    let q = query("SearchKeyWord==x=", NOW).unwrap();
+    assert_eq!(q.keyword(), Some("=x="));
+    assert_eq!(code("PageSize=1=1"), ErrorCode::InvalidParameter);
+}
+
+#[test]
+fn names_are_form_decoded_too() {
+    let cases = [
+        ("Page%53ize=1", 1, 1),
+        ("Page%4eo=3", 3, 10),
+        ("%50ageNo=2&%50age%53ize=20", 2, 20),
+        ("PageSize+=1", 1, 10), // `PageSize ` is another name, ignored
+        ("pagesize=1", 1, 10),  // names are case-sensitive
+    ];
+    for (query_string, page_no, page_size) in cases {
+        let q = query(query_string, NOW).unwrap();
+        assert_eq!(
+            (q.page_no(), q.page_size()),
+            (page_no, page_size),
+            "{query_string}"
+        );
+    }
+    assert_eq!(code("Page%53ize=0"), ErrorCode::InvalidParameter);
+}
+
+#[test]
+fn a_pair_without_equals_is_an_empty_value() {
+    let q = query("SearchKeyWord&PageSize", NOW).unwrap();
+    assert_eq!(q, query("", NOW).unwrap());
+    let q = query("?PageNo=4&&&", NOW).unwrap();
+    assert_eq!(q.page_no(), 4);
+}
+
+#[test]
+fn json_numbers_must_be_integers() {
+    for body in [
+        r#"{"PageNo":2.0}"#,
+        r#"{"PageSize":1e1}"#,
+        r#"{"PageNo":-1}"#,
+        r#"{"PageSize":true}"#,
+        r#"{"PageNo":[1]}"#,
+        r#"{"PageSize":{"n":1}}"#,
+    ] {
+        let error = RawRequest::from_json(body)
+            .unwrap()
+            .to_query(t(NOW))
+            .unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidParameter, "{body}");
+    }
+    let q = RawRequest::from_json(r#"{"PageNo":2,"PageSize":"20"}"#)
+        .unwrap()
+        .to_query(t(NOW))
+        .unwrap();
+    assert_eq!((q.page_no(), q.page_size()), (2, 20));
+}
+
+#[test]
+fn every_position_of_the_time_format_is_checked() {
+    const GOOD: &str = "2022-02-02T01:02:03Z";
+    assert_eq!(t(GOOD).to_string(), GOOD);
+    // Each position wrong alone: a separator where a digit goes, a digit or another
+    // separator where a separator goes, a letter anywhere.
+    for at in 0..GOOD.len() {
+        let expected = GOOD.as_bytes()[at];
+        let wrong: &[u8] = if expected.is_ascii_digit() {
+            b"-:TZ /a"
+        } else {
+            b"0-:/TZtzX "
+        };
+        for &byte in wrong.iter().filter(|&&b| b != expected) {
+            let mut text = GOOD.as_bytes().to_vec();
+            text[at] = byte;
+            let text = String::from_utf8(text).unwrap();
+            assert!(
+                snapjobs::Timestamp::parse(&text).is_err(),
+                "{text:?} (position {at})"
+            );
+        }
+    }
+    for text in [
+        "2022/02-02T00:00:00Z",
+        "2022-02/02T00:00:00Z",
+        "2022-02-02T00-00:00Z",
+        "2022-02-02T00:00-00Z",
+        "2022-02-02T00:00:00z",
+        "2022-02-02T00:00:00X",
+        "2022-02-02T00:00:60Z",
+        "2022-02-02T00:60:00Z",
+        "2022-00-02T00:00:00Z",
+        "2022-02-00T00:00:00Z",
+        "2023-02-29T00:00:00Z",
+        "2022-04-31T00:00:00Z",
+    ] {
+        assert_eq!(
+            code(&format!("StartTime={text}")),
+            ErrorCode::MalformedStartTime,
+            "{text}"
+        );
+    }
+    // Every field is read from its own digits.
+    let cases = [
+        ("0001-01-01T00:00:00Z", -62_135_596_800),
+        ("1970-01-01T00:00:01Z", 1),
+        ("1970-01-01T00:01:00Z", 60),
+        ("1970-01-01T01:00:00Z", 3_600),
+        ("1970-01-02T00:00:00Z", 86_400),
+        ("1970-02-01T00:00:00Z", 2_678_400),
+        ("1971-01-01T00:00:00Z", 31_536_000),
+        ("2022-12-31T23:59:59Z", 1_672_531_199),
+        ("1969-12-31T23:59:59Z", -1),
+    ];
+    for (text, unix) in cases {
+        assert_eq!(t(text).unix_seconds(), unix, "{text}");
+        assert_eq!(
+            snapjobs::Timestamp::from_unix(unix).unwrap().to_string(),
+            text
+        );
+    }
 }
 
 #[test]

@@ -4,6 +4,7 @@ use std::borrow::Borrow;
 use std::fmt;
 use std::sync::Arc;
 
+use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod error;
@@ -136,11 +137,38 @@ impl Serialize for SnapshotOutput {
     }
 }
 
-impl<'de> Deserialize<'de> for SnapshotOutput {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let wire = OutputWire::deserialize(deserializer)?;
-        SnapshotOutput::oss(&wire.endpoint, &wire.bucket).map_err(serde::de::Error::custom)
+impl OutputWire<'_> {
+    fn into_output(self) -> Result<SnapshotOutput, WriteError> {
+        SnapshotOutput::oss(&self.endpoint, &self.bucket)
     }
+}
+
+impl<'de> Deserialize<'de> for SnapshotOutput {
+    /// Reads the API's object `{"StorageType", "Endpoint", "Bucket"}` (not an array),
+    /// checking the fields as [`SnapshotOutput::oss`] does.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        from_map_only::<D, OutputWire<'de>>(deserializer)?
+            .into_output()
+            .map_err(de::Error::custom)
+    }
+}
+
+/// Deserializes the struct `T` from a map only. serde's derived structs also accept a
+/// sequence of their fields in order, which would let a JSON array stand for a job.
+fn from_map_only<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    struct MapOnly<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for MapOnly<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    deserializer.deserialize_map(MapOnly(std::marker::PhantomData))
 }
 
 /// A job's id: 1 to 64 bytes of printable ASCII without spaces (`!` to `~`).
@@ -547,10 +575,10 @@ impl JobBuilder {
     }
 }
 
-/// The JSON shape of a job: a `JobList` entry of the response.
+/// The JSON shape of a job: a `JobList` entry of the response, fields not yet checked.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct JobWire<'a> {
+pub(crate) struct JobWire<'a> {
     #[serde(borrow)]
     job_id: std::borrow::Cow<'a, str>,
     #[serde(borrow)]
@@ -560,9 +588,37 @@ struct JobWire<'a> {
     #[serde(borrow)]
     template_name: std::borrow::Cow<'a, str>,
     status: Status,
-    snapshot_output: SnapshotOutput,
+    #[serde(borrow, deserialize_with = "from_map_only")]
+    snapshot_output: OutputWire<'a>,
     time_interval: u32,
     create_time: Timestamp,
+}
+
+impl JobWire<'_> {
+    /// Reads the JSON object of a job (not an array), fields unchecked.
+    ///
+    /// # Errors
+    /// serde_json's, for text that is not such an object.
+    pub(crate) fn from_json(text: &str) -> Result<JobWire<'_>, serde_json::Error> {
+        let mut json = serde_json::Deserializer::from_str(text);
+        let wire = from_map_only(&mut json)?;
+        json.end()?;
+        Ok(wire)
+    }
+
+    /// The job, every field checked as [`JobBuilder::build`] checks it.
+    ///
+    /// # Errors
+    /// [`WriteError::InvalidField`] naming the first field that breaks its rule.
+    pub(crate) fn into_job(self) -> Result<Job, WriteError> {
+        let mut job = Job::builder(&self.job_id, self.create_time)
+            .name(&self.job_name)
+            .template(&self.template_id, &self.template_name)
+            .status(self.status)
+            .time_interval(self.time_interval);
+        job.output = self.snapshot_output.into_output();
+        job.build()
+    }
 }
 
 impl Serialize for Job {
@@ -587,14 +643,11 @@ impl Serialize for Job {
 }
 
 impl<'de> Deserialize<'de> for Job {
+    /// Reads a `JobList` entry (an object, not an array), checking every field as
+    /// [`JobBuilder::build`] does.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let wire = JobWire::deserialize(deserializer)?;
-        let mut job = Job::builder(&wire.job_id, wire.create_time)
-            .name(&wire.job_name)
-            .template(&wire.template_id, &wire.template_name)
-            .status(wire.status)
-            .time_interval(wire.time_interval);
-        job.output = Ok(wire.snapshot_output);
-        job.build().map_err(serde::de::Error::custom)
+        from_map_only::<D, JobWire<'de>>(deserializer)?
+            .into_job()
+            .map_err(de::Error::custom)
     }
 }
