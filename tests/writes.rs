@@ -249,3 +249,56 @@ fn status_buckets_are_all_three() {
         ["init", "paused", "started"]
     );
 }
+
+#[test]
+fn len_and_is_empty_follow_the_writes() {
+    let mut index = JobIndex::new();
+    assert!(index.is_empty());
+    assert_eq!(index.len(), 0);
+    index.insert(job("a", "2022-02-02T00:00:00Z", "x", Init)).unwrap();
+    assert!(!index.is_empty());
+    assert_eq!(index.len(), 1);
+    index.remove("a").unwrap();
+    assert!(index.is_empty());
+    index.load(sample()).unwrap();
+    assert_eq!((index.len(), index.is_empty()), (3, false));
+}
+
+#[test]
+fn an_index_holds_at_most_its_limit() {
+    let jobs = |ids: &[&str]| -> Vec<Job> {
+        ids.iter()
+            .map(|id| job(id, "2022-02-02T00:00:00Z", id, Init))
+            .collect()
+    };
+    let full = WriteError::CapacityExceeded { limit: 3 };
+    // Loads: what fits, and what does not by one.
+    for (held, loaded, fits) in [(0, 3, true), (0, 4, false), (1, 2, true), (2, 2, false)] {
+        let mut index = JobIndex::with_max_jobs(3);
+        let ids = ["a", "b", "c", "d", "e", "f"];
+        index.load(jobs(&ids[..held])).unwrap();
+        let before = index.len();
+        let result = index.load(jobs(&ids[held..held + loaded]));
+        assert_eq!(result.is_ok(), fits, "{held} held, {loaded} loaded");
+        if !fits {
+            assert_eq!(result, Err(full.clone()));
+            assert_eq!(index.len(), before);
+        }
+        index.check_invariants().unwrap();
+    }
+    // Inserts, reusing a freed slot once full.
+    let mut index = JobIndex::with_max_jobs(3);
+    for job in jobs(&["a", "b", "c"]) {
+        index.insert(job).unwrap();
+    }
+    assert_eq!(index.insert(jobs(&["d"]).remove(0)), Err(full.clone()));
+    assert_eq!(index.len(), 3);
+    index.remove("b").unwrap();
+    index.insert(jobs(&["d"]).remove(0)).unwrap();
+    assert_eq!(index.insert(jobs(&["e"]).remove(0)), Err(full));
+    index.check_invariants().unwrap();
+    assert_eq!(JobIndex::with_max_jobs(usize::MAX).max_jobs(), snapjobs::MAX_JOBS);
+    let mut none = JobIndex::with_max_jobs(0);
+    assert!(none.insert(jobs(&["a"]).remove(0)).is_err());
+    assert!(none.load(Vec::new()).is_ok());
+}

@@ -50,10 +50,13 @@ pub const MAX_JOBS: usize = key::MAX_SLOTS;
 ///
 /// Its API is that of the [reference model](crate::reference::Model), and it gives the same
 /// answers; see the crate's front page for the cost of each operation.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct JobIndex {
+    /// The most jobs it may hold. Invariant: at most [`MAX_JOBS`], and at least the number of
+    /// slots.
+    max_jobs: usize,
     /// Jobs by slot; `None` is a free slot. Invariant: the occupied slots are exactly the
-    /// values of `ids`, and below [`MAX_JOBS`].
+    /// values of `ids`; there are at most `max_jobs` slots.
     slots: Vec<Option<Job>>,
     /// The free slots. Invariant: exactly the `None` slots, each once.
     free: Vec<u32>,
@@ -128,10 +131,56 @@ fn key_of(job: &Job, slot: u32) -> Key {
     key::make(job.create_time(), slot)
 }
 
+impl Default for JobIndex {
+    fn default() -> JobIndex {
+        JobIndex::with_max_jobs(MAX_JOBS)
+    }
+}
+
 impl JobIndex {
-    /// An empty index.
+    /// An empty index that can hold up to [`MAX_JOBS`] jobs.
+    ///
+    /// # Examples
+    /// ```
+    /// let index = snapjobs::JobIndex::new();
+    /// assert!(index.is_empty());
+    /// assert_eq!(index.max_jobs(), snapjobs::MAX_JOBS);
+    /// ```
     pub fn new() -> JobIndex {
         JobIndex::default()
+    }
+
+    /// An empty index that refuses to hold more than `max_jobs` jobs (at most [`MAX_JOBS`]:
+    /// a larger limit is [`MAX_JOBS`]). A server sets one to bound its memory.
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Timestamp, WriteError};
+    /// let mut index = JobIndex::with_max_jobs(1);
+    /// let at = Timestamp::parse("2022-02-02T00:00:00Z")?;
+    /// index.insert(Job::builder("a", at).build()?)?;
+    /// assert_eq!(
+    ///     index.insert(Job::builder("b", at).build()?),
+    ///     Err(WriteError::CapacityExceeded { limit: 1 })
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_max_jobs(max_jobs: usize) -> JobIndex {
+        JobIndex {
+            max_jobs: max_jobs.min(MAX_JOBS),
+            slots: Vec::new(),
+            free: Vec::new(),
+            ids: IdMap::default(),
+            all: OrderTree::default(),
+            by_status: PerStatus::default(),
+            names: NameIndex::default(),
+            interned: HashMap::default(),
+        }
+    }
+
+    /// The most jobs it may hold. O(1).
+    pub fn max_jobs(&self) -> usize {
+        self.max_jobs
     }
 
     /// How many jobs it holds. O(1).
@@ -180,21 +229,26 @@ impl JobIndex {
     ///
     /// # Errors
     /// [`WriteError::DuplicateJobId`] if its id is taken, [`WriteError::CapacityExceeded`] if
-    /// the index holds [`MAX_JOBS`] jobs. Nothing changes on error.
+    /// the index holds [`JobIndex::max_jobs`] jobs. Nothing changes on error.
     pub fn insert(&mut self, mut job: Job) -> Result<(), WriteError> {
         if self.ids.get(&self.slots, job.id()).is_some() {
             return Err(WriteError::DuplicateJobId {
                 id: job.id().to_string(),
             });
         }
+        if self.len() >= self.max_jobs {
+            return Err(WriteError::CapacityExceeded {
+                limit: self.max_jobs,
+            });
+        }
         let slot = match self.free.pop() {
             Some(slot) => slot,
-            None if self.slots.len() < MAX_JOBS => {
+            None => {
+                // With no free slot, every slot is held: fewer than max_jobs <= MAX_JOBS = 2^25,
+                // so the new slot's number is exact in a u32.
                 self.slots.push(None);
-                // Exact: below MAX_JOBS = 2^25.
                 (self.slots.len() - 1) as u32
             }
-            None => return Err(WriteError::CapacityExceeded { limit: MAX_JOBS }),
         };
         intern(&mut self.interned, &mut job);
         let key = key_of(&job, slot);
@@ -227,8 +281,10 @@ impl JobIndex {
                 return Err(WriteError::DuplicateJobId { id: id.to_owned() });
             }
         }
-        if self.len() + jobs.len() > MAX_JOBS {
-            return Err(WriteError::CapacityExceeded { limit: MAX_JOBS });
+        if self.len() + jobs.len() > self.max_jobs {
+            return Err(WriteError::CapacityExceeded {
+                limit: self.max_jobs,
+            });
         }
         drop(seen);
         let mut jobs = jobs.into_iter();
@@ -461,8 +517,8 @@ impl JobIndex {
         if occupied != self.ids.len() {
             return Err(format!("{occupied} occupied slots, {} ids", self.ids.len()));
         }
-        if slots.len() > MAX_JOBS {
-            return Err("more slots than MAX_JOBS".into());
+        if slots.len() > self.max_jobs || self.max_jobs > MAX_JOBS {
+            return Err(format!("{} slots, max_jobs {}", slots.len(), self.max_jobs));
         }
         let mut free_seen = HashSet::new();
         for &slot in &self.free {
