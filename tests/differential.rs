@@ -1,211 +1,148 @@
-//! The engine against the reference model: random sequences of writes and queries, over small
-//! domains that force collisions (shared ids, equal CreateTimes, window ends on job times,
-//! repeated grams, CJK, 1- to 5-byte keywords, keywords that are ids), with every answer
-//! compared and the engine's invariants checked after every step.
+//! The engine against the reference model: random sequences of the shared operations
+//! (`tests/support/ops.rs`, also the `differential` fuzz target's), every answer compared and
+//! the engine's invariants checked after every op.
 //!
-//! `PROPTEST_CASES` sets the case count of both tests (by default 256 and 25).
+//! `PROPTEST_CASES` sets the case count of every test here (by default 256, and a tenth of
+//! that for the larger ones).
 
-mod common;
+#[path = "support/ops.rs"]
+mod ops;
 
-use common::Store;
+use arbitrary::{Arbitrary, Unstructured};
+use ops::{Harness, Ids, JobSpec, Name, Op, decode as ops_from};
 use proptest::prelude::*;
-use snapjobs::reference::Model;
-use snapjobs::{Job, JobIndex, Query, SortBy, Status, Timestamp};
 
-const BASE: i64 = 1_643_760_000; // 2022-02-02T00:00:00Z
-
-/// Job times: mostly a few hours apart so many collide, one far off (outside any window).
-fn time() -> impl Strategy<Value = i64> {
-    prop_oneof![
-        8 => (0..6i64).prop_map(|h| BASE + h * 3600),
-        1 => Just(BASE + 40 * 86_400),
-        1 => Just(BASE - 1),
-    ]
+/// A tenth of the default cases (or of `PROPTEST_CASES`), for cases far larger.
+fn larger() -> ProptestConfig {
+    ProptestConfig {
+        cases: (ProptestConfig::default().cases / 10).max(1),
+        ..ProptestConfig::default()
+    }
 }
 
-const FRAGMENTS: &[&str] = &[
-    "live", "LIVE", "Live", "aaaa", "aa", "a", "A", "北京", "北", "京", "news", "-", " ", "k1",
-    "Beijing", "beiJING", "é", "É", "cam01",
-];
-
-fn name() -> impl Strategy<Value = String> {
-    prop::collection::vec(prop::sample::select(FRAGMENTS), 0..5).prop_map(|parts| parts.concat())
+/// A thirtieth, for the cases of several thousand jobs.
+fn largest() -> ProptestConfig {
+    ProptestConfig {
+        cases: (ProptestConfig::default().cases / 30).max(1),
+        ..ProptestConfig::default()
+    }
 }
 
-const IDS: &[&str] = &[
-    "a", "b", "c", "k1", "live", "aaaa", "Live", "z-9", "cam01", "x",
-];
-
-fn id() -> impl Strategy<Value = String> + Clone {
-    prop::sample::select(IDS).prop_map(String::from)
+proptest! {
+    /// Few ids: every op collides with earlier ones.
+    #[test]
+    fn engine_answers_like_the_model(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+        let mut harness = Harness::new(Ids::Few);
+        for op in ops_from(&bytes).iter().take(200) {
+            harness.apply(op);
+        }
+    }
 }
 
-fn status() -> impl Strategy<Value = Status> {
-    prop::sample::select(&Status::ALL[..])
-}
-
-fn job_with(id: impl Strategy<Value = String>) -> impl Strategy<Value = Job> {
-    (id, time(), name(), status()).prop_map(|(id, at, name, status)| {
-        Job::builder(&id, Timestamp::from_unix(at).unwrap())
-            .name(&name)
-            .status(status)
-            .build()
-            .unwrap()
-    })
-}
-
-fn keyword() -> impl Strategy<Value = String> {
-    prop_oneof![
-        3 => prop::sample::select(FRAGMENTS).prop_map(String::from),
-        2 => id(),
-        2 => prop::collection::vec(prop::sample::select(&['a', 'A', 'i', 'v', 'e', '北', '-', 'k', '1'][..]), 1..6)
-            .prop_map(|cs| cs.into_iter().collect()),
-        1 => name(),
-    ]
-}
-
-fn query() -> impl Strategy<Value = Query> {
+fn job_spec() -> impl Strategy<Value = JobSpec> {
     (
-        time(),
-        0..8i64,
-        prop::option::of(keyword()),
-        prop::option::of(status()),
-        prop_oneof![4 => 1..6u64, 1 => Just(u64::MAX)],
-        prop_oneof![4 => 1..6u32, 1 => Just(100u32)],
-        any::<bool>(),
+        any::<u16>(),
+        any::<u8>(),
+        prop::collection::vec(any::<u8>(), 0..5),
+        any::<u8>(),
+        any::<u8>(),
     )
-        .prop_map(|(start, hours, keyword, status, page_no, page_size, asc)| {
-            let start = Timestamp::from_unix(start).unwrap();
-            let end = Timestamp::from_unix(
-                (start.unix_seconds() + hours * 3600).min(Timestamp::MAX.unix_seconds()),
-            )
-            .unwrap();
-            Query::new(start, end)
-                .unwrap()
-                .with_keyword(keyword.as_deref().unwrap_or(""))
-                .unwrap()
-                .with_status(status)
-                .with_page(page_no, page_size)
-                .unwrap()
-                .with_sort(if asc { SortBy::Asc } else { SortBy::Desc })
+        .prop_map(|(id, time, parts, status, template)| JobSpec {
+            id,
+            time,
+            name: Name::Fragments(parts),
+            status,
+            template,
         })
 }
 
-#[derive(Clone, Debug)]
-enum Op {
-    Insert(Job),
-    Load(Vec<Job>),
-    SetStatus(String, Status),
-    Rename(String, String),
-    SetTemplate(String, String),
-    SetInterval(String, u32),
-    Remove(String),
-    List(Query),
-}
-
-fn op(id: impl Strategy<Value = String> + Clone + 'static) -> impl Strategy<Value = Op> {
-    prop_oneof![
-        4 => job_with(id.clone()).prop_map(Op::Insert),
-        1 => prop::collection::vec(job_with(id.clone()), 0..4).prop_map(Op::Load),
-        2 => (id.clone(), status()).prop_map(|(i, s)| Op::SetStatus(i, s)),
-        2 => (id.clone(), prop_oneof![5 => name(), 1 => Just("n".repeat(129))]).prop_map(|(i, n)| Op::Rename(i, n)),
-        1 => (id.clone(), prop_oneof![3 => Just("tpl".to_owned()), 1 => Just("模板".to_owned())]).prop_map(|(i, t)| Op::SetTemplate(i, t)),
-        1 => (id.clone(), 0..3u32).prop_map(|(i, s)| Op::SetInterval(i, s)),
-        2 => id.prop_map(Op::Remove),
-        6 => query().prop_map(Op::List),
-    ]
-}
-
-/// Applies `op` to both stores, then checks the engine's invariants and that both hold the
-/// same jobs; fails the case on any difference.
-fn apply(model: &mut Model, index: &mut JobIndex, op: &Op) -> Result<(), TestCaseError> {
-    apply_unchecked(model, index, op)?;
-    check_same(model, index)
-}
-
-/// Applies `op` to both stores and compares what each returns (the write's result, or the
-/// page and total of a list).
-fn apply_unchecked(model: &mut Model, index: &mut JobIndex, op: &Op) -> Result<(), TestCaseError> {
-    match op {
-        Op::Insert(job) => prop_assert_eq!(model.insert(job.clone()), index.insert(job.clone())),
-        Op::Load(jobs) => prop_assert_eq!(model.load(jobs.clone()), index.load(jobs.clone())),
-        Op::SetStatus(id, s) => prop_assert_eq!(model.set_status(id, *s), index.set_status(id, *s)),
-        Op::Rename(id, n) => prop_assert_eq!(model.rename(id, n), index.rename(id, n)),
-        Op::SetTemplate(id, t) => {
-            prop_assert_eq!(model.set_template(id, t, t), index.set_template(id, t, t))
-        }
-        Op::SetInterval(id, s) => {
-            prop_assert_eq!(
-                model.set_time_interval(id, *s),
-                index.set_time_interval(id, *s)
-            )
-        }
-        Op::Remove(id) => prop_assert_eq!(model.remove(id), index.remove(id)),
-        Op::List(query) => {
-            let (want, got) = (model.list(query), index.list(query));
-            prop_assert_eq!(common::ids(&got), common::ids(&want), "page of {:?}", query);
-            prop_assert_eq!(got.total_count, want.total_count, "total of {:?}", query);
-        }
-    }
-    Ok(())
-}
-
-/// The engine's invariants hold and it holds exactly the model's jobs.
-fn check_same(model: &Model, index: &JobIndex) -> Result<(), TestCaseError> {
-    if let Err(broken) = index.check_invariants() {
-        return Err(TestCaseError::fail(broken));
-    }
-    prop_assert_eq!(Store::snapshot(index), Store::snapshot(model));
-    Ok(())
-}
-
 proptest! {
-    #[test]
-    fn engine_answers_like_the_model(ops in prop::collection::vec(op(id()), 1..60)) {
-        let (mut model, mut index) = (Model::new(), JobIndex::new());
-        for op in &ops {
-            apply(&mut model, &mut index, op)?;
-        }
-    }
-}
+    #![proptest_config(larger())]
 
-fn many_ids() -> impl Strategy<Value = String> + Clone {
-    (0..900u32).prop_map(|i| format!("j{i}"))
-}
-
-proptest! {
-    // 25 cases by default, a tenth of the other test's 256, as each case is far larger. When
-    // PROPTEST_CASES is set, proptest applies it to every config, this one included.
-    #![proptest_config(ProptestConfig { cases: (ProptestConfig::default().cases / 10).max(1), ..ProptestConfig::default() })]
-
-    /// Enough jobs on few CreateTimes to build several tree levels, with ties across leaves.
+    /// Enough jobs on few CreateTimes to build several tree levels, with ties across leaves:
+    /// a bulk load, half of it removed and reinserted one at a time (so removes merge nodes
+    /// and inserts split them), then random ops.
     #[test]
     fn engine_answers_like_the_model_at_depth(
-        initial in prop::collection::vec(job_with(many_ids()), 200..700),
-        ops in prop::collection::vec(op(many_ids()), 1..120),
+        initial in prop::collection::vec(job_spec(), 200..700),
+        bytes in prop::collection::vec(any::<u8>(), 0..4096),
     ) {
-        let (mut model, mut index) = (Model::new(), JobIndex::new());
-        let mut seen = std::collections::HashSet::new();
-        let initial: Vec<Job> = initial.into_iter().filter(|j| seen.insert(j.id().to_owned())).collect();
-        apply(&mut model, &mut index, &Op::Load(initial.clone()))?;
-        // Half of them again one at a time, removed and reinserted, so removes merge nodes and
-        // inserts split them. Each step's result is compared; the full check (invariants and
-        // contents, O(n) each) runs every 16 steps and at the end of each phase.
-        let half: Vec<&Job> = initial.iter().step_by(2).collect();
-        let removes = half.iter().map(|job| Op::Remove(job.id().to_string()));
-        let inserts = half.iter().map(|job| Op::Insert((*job).clone()));
-        for phase in [removes.collect::<Vec<_>>(), inserts.collect()] {
+        let mut harness = Harness::new(Ids::Many);
+        let load = Op::Load(initial.clone());
+        harness.apply(&load);
+        let held: Vec<u16> = initial.iter().map(|s| s.id).step_by(2).collect();
+        let removes: Vec<Op> = held.iter().map(|&id| Op::Remove(id)).collect();
+        let inserts: Vec<Op> = initial.iter().step_by(2).cloned().map(Op::Insert).collect();
+        // Each step's result is compared; the full check (O(n) each) runs every 16 steps.
+        for phase in [removes, inserts] {
             for (step, op) in phase.iter().enumerate() {
-                apply_unchecked(&mut model, &mut index, op)?;
+                harness.apply_unchecked(op);
                 if step % 16 == 15 {
-                    check_same(&model, &index)?;
+                    harness.check(op);
                 }
             }
-            check_same(&model, &index)?;
+            harness.check(&load);
         }
-        // The random operations, each fully checked.
-        for op in &ops {
-            apply(&mut model, &mut index, op)?;
+        for op in ops_from(&bytes).iter().take(120) {
+            harness.apply(op);
         }
     }
+}
+
+proptest! {
+    #![proptest_config(largest())]
+
+    /// Retention and submission at several thousand jobs: long runs of removals of the
+    /// oldest and of inserts at the newest time, so every rebalancing path of the trees runs
+    /// (leaves and branches merging with a neighbour, splitting again, the root shrinking),
+    /// with listings and the laws between the runs.
+    #[test]
+    fn retention_and_submission_at_scale(
+        initial in 2_000..5_000usize,
+        runs in prop::collection::vec((any::<bool>(), 1..6u8, any::<u8>()), 4..9),
+        probes in prop::collection::vec(any::<[u8; 16]>(), 8),
+    ) {
+        let mut harness = Harness::new(Ids::Many);
+        let name = Name::Fragments(vec![0, 12, 4, 7]);
+        for _ in 0..initial / 250 {
+            harness.apply_unchecked(&Op::Submit(250, name.clone()));
+        }
+        harness.check(&Op::Submit(250, name.clone()));
+        let probes: Vec<Op> = probes.iter().flat_map(|bytes| ops::QuerySpec::arbitrary(&mut Unstructured::new(bytes))).flat_map(|q| [Op::List(q.clone()), Op::Laws(q)]).collect();
+        for (retire, length, seed) in runs {
+            let op = if retire { Op::RetireOldest(255) } else { Op::Submit(255, name.clone()) };
+            for _ in 0..length {
+                harness.apply_unchecked(&op);
+            }
+            harness.check(&op);
+            for probe in &probes {
+                harness.apply_unchecked(probe);
+            }
+            if seed % 4 == 0 {
+                harness.apply(&Op::Rebuild(u64::from(seed)));
+            }
+        }
+    }
+}
+
+/// The byte decoding feeds the tests above real work: random bytes make many ops, of every
+/// kind.
+#[test]
+fn random_bytes_decode_to_many_ops_of_every_kind() {
+    let mut state = 7u64;
+    let mut kinds = std::collections::HashSet::new();
+    for _ in 0..20 {
+        let bytes: Vec<u8> = (0..2048)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (state >> 56) as u8
+            })
+            .collect();
+        let ops = ops_from(&bytes);
+        assert!(ops.len() >= 20, "{} ops from 2048 bytes", ops.len());
+        kinds.extend(ops.iter().map(std::mem::discriminant));
+    }
+    assert_eq!(kinds.len(), 13, "every kind of op appears");
 }

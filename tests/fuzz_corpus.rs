@@ -45,7 +45,10 @@ fn committed_inputs(target: &str) -> Vec<PathBuf> {
 
 fn replay(target: &str, check: fn(&[u8])) {
     let inputs = committed_inputs(target);
-    assert!(!inputs.is_empty(), "no committed inputs for target {target}");
+    assert!(
+        !inputs.is_empty(),
+        "no committed inputs for target {target}"
+    );
     for path in &inputs {
         eprintln!("replaying {}", path.display());
         check(&std::fs::read(path).unwrap());

@@ -255,7 +255,9 @@ fn len_and_is_empty_follow_the_writes() {
     let mut index = JobIndex::new();
     assert!(index.is_empty());
     assert_eq!(index.len(), 0);
-    index.insert(job("a", "2022-02-02T00:00:00Z", "x", Init)).unwrap();
+    index
+        .insert(job("a", "2022-02-02T00:00:00Z", "x", Init))
+        .unwrap();
     assert!(!index.is_empty());
     assert_eq!(index.len(), 1);
     index.remove("a").unwrap();
@@ -297,7 +299,10 @@ fn an_index_holds_at_most_its_limit() {
     index.insert(jobs(&["d"]).remove(0)).unwrap();
     assert_eq!(index.insert(jobs(&["e"]).remove(0)), Err(full));
     index.check_invariants().unwrap();
-    assert_eq!(JobIndex::with_max_jobs(usize::MAX).max_jobs(), snapjobs::MAX_JOBS);
+    assert_eq!(
+        JobIndex::with_max_jobs(usize::MAX).max_jobs(),
+        snapjobs::MAX_JOBS
+    );
     let mut none = JobIndex::with_max_jobs(0);
     assert!(none.insert(jobs(&["a"]).remove(0)).is_err());
     assert!(none.load(Vec::new()).is_ok());
