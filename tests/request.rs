@@ -511,3 +511,36 @@ fn default_window_is_clamped_to_representable_times() {
     let q = query("StartTime=9999-12-30T00:00:00Z", NOW).unwrap();
     assert_eq!(q.end(), t("9999-12-31T23:59:59Z"));
 }
+
+#[test]
+fn parameters_set_one_at_a_time_chain() {
+    let mut raw = RawRequest::new();
+    raw.set("PageSize", "20")
+        .set("SortBy", "asc")
+        .set_bytes(b"Status", b"paused")
+        .set("Unknown", "x");
+    let q = raw.to_query(t(NOW)).unwrap();
+    assert_eq!(
+        (q.page_size(), q.sort_by(), q.status()),
+        (20, SortBy::Asc, Some(Status::Paused))
+    );
+    // A later call wins.
+    raw.set("PageSize", "30");
+    assert_eq!(raw.to_query(t(NOW)).unwrap().page_size(), 30);
+}
+
+#[test]
+fn sort_and_status_write_as_the_api_does() {
+    assert_eq!(SortBy::Asc.as_str(), "asc");
+    assert_eq!(SortBy::Desc.as_str(), "desc");
+    for (status, text) in [
+        (Status::Init, "init"),
+        (Status::Paused, "paused"),
+        (Status::Started, "started"),
+    ] {
+        assert_eq!(status.as_str(), text);
+        assert_eq!(status.to_string(), text);
+        assert_eq!(Status::from_api(text), Some(status));
+    }
+    assert_eq!(Status::from_api("Init"), None);
+}

@@ -74,6 +74,6 @@ impl IdMap {
 
     /// Bytes of heap the table holds.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.table.capacity() * (size_of::<u32>() + 1)
+        self.table.allocation_size()
     }
 }

@@ -13,7 +13,7 @@
 //!   next rarest, and checks each remaining candidate's name.
 //! - A 1-byte keyword has no gram; the planner checks every job of the window.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::key::Key;
@@ -213,7 +213,7 @@ impl NameIndex {
 
     /// Bytes of heap held by the lists and their table.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.postings.capacity() * (size_of::<(Gram, OrderTree)>() + 1)
+        self.postings.allocation_size()
             + self
                 .postings
                 .values()

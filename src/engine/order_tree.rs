@@ -648,6 +648,124 @@ mod tests {
         assert!(matches!(&tree.root, Node::Leaf(keys) if keys.is_empty()));
     }
 
+    /// A tree of three levels: a root branch over branches over leaves.
+    fn three_levels() -> OrderTree {
+        OrderTree::from_sorted((0..(LEAF_MAX * BRANCH_MAX * 2) as u64).collect())
+    }
+
+    fn children(node: &mut Node) -> &mut Vec<Child> {
+        match node {
+            Node::Branch(children) => children,
+            Node::Leaf(_) => panic!("a leaf"),
+        }
+    }
+
+    fn leaf_keys(node: &mut Node) -> &mut Vec<Key> {
+        match node {
+            Node::Leaf(keys) => keys,
+            Node::Branch(_) => panic!("a branch"),
+        }
+    }
+
+    #[test]
+    fn every_kind_of_damage_is_caught() {
+        type Damage = fn(&mut OrderTree);
+        let cases: Vec<(&str, Damage)> = vec![
+            ("tree says", |t| t.len += 1),
+            ("overflows", |t| {
+                let leaf = &mut children(&mut children(&mut t.root)[0].node)[0];
+                leaf_keys(&mut leaf.node).splice(0..0, 0..LEAF_MAX as u64);
+            }),
+            ("underflows", |t| {
+                let leaf = &mut children(&mut children(&mut t.root)[0].node)[1];
+                let keys = leaf_keys(&mut leaf.node);
+                let keep = keys.len() - (LEAF_MIN - 1);
+                keys.drain(..keep);
+                leaf.count = LEAF_MIN - 1;
+            }),
+            ("not strictly increasing", |t| {
+                let leaf = &mut children(&mut children(&mut t.root)[0].node)[0];
+                leaf_keys(&mut leaf.node).swap(0, 1);
+            }),
+            ("not strictly increasing", |t| {
+                let leaf = &mut children(&mut children(&mut t.root)[0].node)[0];
+                let keys = leaf_keys(&mut leaf.node);
+                keys[1] = keys[0];
+            }),
+            ("fewer than 2 children", |t| {
+                children(&mut t.root).truncate(1);
+                t.len = t.root.count();
+            }),
+            ("child says", |t| {
+                children(&mut children(&mut t.root)[0].node)[0].count += 1;
+            }),
+            ("child max is stale", |t| {
+                children(&mut children(&mut t.root)[0].node)[0].max += 1;
+            }),
+            ("children out of order", |t| {
+                children(&mut children(&mut t.root)[0].node).swap(0, 1);
+            }),
+            ("children out of order", |t| {
+                // The first key of a leaf equal to the last of the one before it.
+                let leaves = children(&mut children(&mut t.root)[0].node);
+                let last = leaves[0].max;
+                leaf_keys(&mut leaves[1].node)[0] = last;
+            }),
+            ("different depths", |t| {
+                // A leaf where a branch stands, with its keys.
+                let branch = &mut children(&mut t.root)[1];
+                let first_leaf = leaf_keys(&mut children(&mut branch.node)[0].node).clone();
+                branch.count = first_leaf.len();
+                branch.max = *first_leaf.last().unwrap();
+                branch.node = Node::Leaf(first_leaf);
+                t.len = t.root.count();
+            }),
+        ];
+        for (expected, damage) in cases {
+            let mut tree = three_levels();
+            tree.check_invariants(&plain).unwrap();
+            damage(&mut tree);
+            match tree.check_invariants(&plain) {
+                Ok(()) => panic!("damage not caught (expected {expected:?})"),
+                Err(message) => {
+                    assert!(message.contains(expected), "{expected:?}: got {message:?}")
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rank_and_walk_at_the_edges() {
+        let tree = three_levels();
+        let n = tree.len();
+        assert_eq!(tree.rank_where(|_| false), 0);
+        assert_eq!(tree.rank_where(|_| true), n);
+        assert_eq!(tree.rank_where(|k| k < 1000), 1000);
+        let collect = |lo, hi, rev| {
+            let mut seen = Vec::new();
+            tree.walk(lo, hi, rev, |k| {
+                seen.push(k);
+                ControlFlow::Continue(())
+            });
+            seen
+        };
+        assert_eq!(collect(n - 2, n + 5, false), [n as u64 - 2, n as u64 - 1]);
+        assert_eq!(collect(n - 2, n + 5, true), [n as u64 - 1, n as u64 - 2]);
+        assert_eq!(collect(5, 5, false), Vec::<Key>::new());
+        assert_eq!(collect(7, 3, true), Vec::<Key>::new());
+        // A walk stops when told to.
+        let mut seen = 0;
+        tree.walk(0, n, true, |_| {
+            seen += 1;
+            if seen == 300 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        assert_eq!(seen, 300);
+    }
+
     #[test]
     fn bulk_build_matches_inserts() {
         for n in [
