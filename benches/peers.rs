@@ -2,9 +2,11 @@
 //! the reference model (`naive`) and SQLite in memory (`sqlite`, and `sqlite_fts5` with an
 //! FTS5 trigram index for keywords of 3+ bytes).
 //!
-//! Groups `Q1`..`Q10` are the query scenarios (`Q10` a 1-byte keyword, which no gram list
-//! covers), then `insert`, `set_status`, `rename`, `remove` and `load`; each group's
-//! functions are the peers and its parameter the number of jobs.
+//! The query groups are named by scenario: `window_7d_page1`, `status_30d_page1`,
+//! `status_30d_deep_page`, `keyword_rare`, `keyword_common_3byte`, `keyword_job_id`,
+//! `window_1d_100_asc`, `keyword_2byte_deep_page`, `keyword_two_words` and `keyword_1byte`
+//! (which no gram list covers); then the writes `insert`, `set_status`, `rename`, `remove`
+//! and `load`. Each group's functions are the peers and its parameter the number of jobs.
 //! Every peer's answer is checked against snapjobs' before anything is timed.
 //!
 //! `cargo bench --bench peers` (add `SNAPJOBS_BENCH_LARGE=1` for 10^7 jobs, snapjobs and
@@ -169,34 +171,34 @@ fn scenarios(keywords: &Keywords) -> Vec<Scenario> {
     );
     vec![
         Scenario {
-            group: "Q1",
+            group: "window_7d_page1",
             fts: false,
             query: Box::new(|_| window(100, 7)),
         },
         Scenario {
-            group: "Q2",
+            group: "status_30d_page1",
             fts: false,
             query: Box::new(|_| window(100, 30).with_status(Some(Status::Paused))),
         },
         Scenario {
-            group: "Q3",
+            group: "status_30d_deep_page",
             fts: false,
             query: Box::new(|f| {
                 middle_page(&f.index, &window(100, 30).with_status(Some(Status::Paused)))
             }),
         },
         Scenario {
-            group: "Q4",
+            group: "keyword_rare",
             fts: true,
             query: Box::new(move |_| window(100, 30).with_keyword(&rare).unwrap()),
         },
         Scenario {
-            group: "Q5",
+            group: "keyword_common_3byte",
             fts: true,
             query: Box::new(move |_| window(100, 30).with_keyword(&common3).unwrap()),
         },
         Scenario {
-            group: "Q6",
+            group: "keyword_job_id",
             fts: true,
             query: Box::new(|f| {
                 let q = window(100, 30);
@@ -207,7 +209,7 @@ fn scenarios(keywords: &Keywords) -> Vec<Scenario> {
             }),
         },
         Scenario {
-            group: "Q7",
+            group: "window_1d_100_asc",
             fts: false,
             query: Box::new(|_| {
                 window(120, 1)
@@ -217,21 +219,21 @@ fn scenarios(keywords: &Keywords) -> Vec<Scenario> {
             }),
         },
         Scenario {
-            group: "Q8",
+            group: "keyword_2byte_deep_page",
             fts: false,
             query: Box::new(move |f| {
                 middle_page(&f.index, &window(100, 30).with_keyword(&short).unwrap())
             }),
         },
         Scenario {
-            group: "Q9",
+            group: "keyword_two_words",
             fts: true,
             query: Box::new(move |_| window(100, 30).with_keyword(&long).unwrap()),
         },
         // A 1-byte keyword, which no gram list covers: the engine checks every job of the
         // window.
         Scenario {
-            group: "Q10",
+            group: "keyword_1byte",
             fts: false,
             query: Box::new(move |_| window(100, 30).with_keyword(&one_byte).unwrap()),
         },

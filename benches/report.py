@@ -12,7 +12,9 @@ import os
 import sys
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "target", "criterion")
-GROUPS = ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9", "Q10",
+GROUPS = ["window_7d_page1", "status_30d_page1", "status_30d_deep_page", "keyword_rare",
+          "keyword_common_3byte", "keyword_job_id", "window_1d_100_asc",
+          "keyword_2byte_deep_page", "keyword_two_words", "keyword_1byte",
           "insert", "set_status", "rename", "remove", "load"]
 PEERS = ["snapjobs", "naive", "sqlite", "sqlite_fts5"]
 

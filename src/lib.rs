@@ -2,14 +2,21 @@
 //!
 //! `snapjobs` holds live snapshot jobs in an in-memory index ordered by creation time, with a
 //! bucket per status and a gram index over job names, and answers the API's listings (a time
-//! window, a status, a keyword, a page) with an exact `TotalCount` in logarithmic time. It does
-//! no I/O and reads no clock: the embedding server passes requests in, and `now` with them.
+//! window, a status, a keyword, a page) with an exact `TotalCount`: in logarithmic time for a
+//! window, a status and a 2- or 3-byte keyword, whatever the page; in time proportional to the
+//! candidates it checks for a longer keyword or a keyword with a status, and to the window for
+//! a 1-byte keyword (see the cost table below). It does no I/O and reads no clock: the
+//! embedding server passes requests in, and `now` with them.
 //!
 //! The layers:
 //! - domain types: [`Job`], [`JobId`], [`Status`], [`SnapshotOutput`], [`Timestamp`];
+//! - the query layer: [`Query`], a validated listing (its constructors refuse what breaks the
+//!   contract with a [`QueryError`]), and [`Page`], an index's answer;
 //! - the API contract: [`RawRequest`] (parameters as they arrive) validated into a [`Query`],
-//!   answered as a [`Page`] and serialized as a [`ListResponse`], or refused with an [`ApiError`];
-//! - the engine, [`JobIndex`];
+//!   its [`Page`] serialized as a [`ListResponse`], or refused with an [`ApiError`];
+//! - jobs from text: [`JobLines`] and [`parse_json_lines`] read JSON Lines, naming each bad
+//!   line ([`JsonLinesError`]);
+//! - the engine, [`JobIndex`], whose writes refuse bad input with a [`WriteError`];
 //! - the [`reference`](mod@reference) model, the executable specification the engine is tested against.
 //!
 //! # Example
@@ -115,12 +122,15 @@
 //! | [`JobIndex::list`], longer keyword, or keyword with status | O(k log n + r + c) |
 //! | [`JobIndex::list`], 1-byte keyword | O(log n + w); after a bulk load the window's names lie in memory in order |
 //! | [`JobIndex::get`], the keyword's id arm | O(1) expected |
+//! | [`JobIndex::len`], [`JobIndex::is_empty`], [`JobIndex::max_jobs`] | O(1) |
 //! | [`JobIndex::insert`], [`JobIndex::remove`] | O(g log n) |
 //! | [`JobIndex::set_status`] | O(log n) |
 //! | [`JobIndex::rename`] | O((g_old + g_new) log n) |
 //! | [`JobIndex::set_template`], [`JobIndex::set_output`], [`JobIndex::set_time_interval`] | O(1) expected |
 //! | [`JobIndex::load`] of m jobs | O((n + m) (log(n + m) + g)): one sort, trees built bottom-up |
-//! | [`RawRequest::to_query`] | O(length of the parameters) |
+//! | [`JobIndex::jobs`], [`JobIndex::heap_bytes`] | O(n) |
+//! | [`RawRequest::from_query_string`], [`RawRequest::to_query`] | O(length of the parameters) |
+//! | [`JobLines::next_line`], [`parse_json_lines`] | O(length of the text) |
 //!
 //! The engine's structures are described on [`JobIndex`], and measured
 //! against SQLite and the reference model in the project's benchmarks.
@@ -141,6 +151,11 @@ pub mod reference;
 mod request;
 mod response;
 mod time;
+
+/// The README's code, compiled and run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 pub use engine::{JobIndex, MAX_JOBS};
 pub use error::{ApiError, ErrorCode, ErrorResponse};

@@ -30,7 +30,8 @@ use per_status::PerStatus;
 /// The most jobs a [`JobIndex`] can hold: 2^25 = 33,554,432.
 pub const MAX_JOBS: usize = key::MAX_SLOTS;
 
-/// An in-memory index of jobs answering `ListLiveSnapshotJobs` queries in logarithmic time.
+/// An in-memory index of jobs answering `ListLiveSnapshotJobs` queries: in logarithmic time
+/// for a window, a status and a 2- or 3-byte keyword, in the candidates it checks otherwise.
 ///
 /// # Structure
 ///
@@ -181,27 +182,80 @@ impl JobIndex {
     }
 
     /// The most jobs it may hold. O(1).
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, SnapshotOutput, Status, Timestamp, WriteError};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// assert_eq!(snapjobs::JobIndex::with_max_jobs(1_000).max_jobs(), 1_000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn max_jobs(&self) -> usize {
         self.max_jobs
     }
 
     /// How many jobs it holds. O(1).
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, SnapshotOutput, Status, Timestamp, WriteError};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// assert_eq!(index.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.ids.len()
     }
 
     /// Whether it holds no job. O(1).
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, SnapshotOutput, Status, Timestamp, WriteError};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// assert!(!index.is_empty());
+    /// index.remove("job-1")?;
+    /// assert!(index.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.ids.len() == 0
     }
 
     /// The job with this id. O(1) expected.
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, SnapshotOutput, Status, Timestamp, WriteError};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// assert_eq!(index.get("job-1").map(Job::name), Some("live-BEIJING-01"));
+    /// assert!(index.get("job-2").is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get(&self, id: &str) -> Option<&Job> {
         let slot = self.ids.get(&self.slots, id)?;
         self.slots.get(usize::try_from(slot).ok()?)?.as_ref()
     }
 
     /// Every job, in no particular order. O(n).
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, SnapshotOutput, Status, Timestamp, WriteError};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// assert_eq!(index.jobs().map(Job::id).collect::<Vec<_>>(), ["job-1"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn jobs(&self) -> impl Iterator<Item = &Job> {
         self.slots.iter().flatten()
     }
@@ -227,11 +281,23 @@ impl JobIndex {
         }
     }
 
-    /// Adds a job. O(log n · grams of its name).
+    /// Adds a job. O(g log n), g the distinct grams of its name.
     ///
     /// # Errors
     /// [`WriteError::DuplicateJobId`] if its id is taken, [`WriteError::CapacityExceeded`] if
     /// the index holds [`JobIndex::max_jobs`] jobs. Nothing changes on error.
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, SnapshotOutput, Status, Timestamp, WriteError};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// let again = Job::builder("job-1", at).build()?;
+    /// assert_eq!(index.insert(again), Err(WriteError::DuplicateJobId { id: "job-1".into() }));
+    /// assert_eq!(index.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn insert(&mut self, mut job: Job) -> Result<(), WriteError> {
         if self.ids.get(&self.slots, job.id()).is_some() {
             return Err(WriteError::DuplicateJobId {
@@ -269,11 +335,28 @@ impl JobIndex {
     }
 
     /// Adds many jobs at once, all or none: far faster than inserting them one by one, as it
-    /// sorts once and builds every structure bottom-up. O((n + m) log(n + m)) for m new jobs.
+    /// sorts once and builds every structure bottom-up. O((n + m) (log(n + m) + g)) for m new
+    /// jobs, g the grams of a name.
     ///
     /// # Errors
     /// [`WriteError::DuplicateJobId`] if an id is taken or repeated in `jobs`,
     /// [`WriteError::CapacityExceeded`] if they would not fit. Nothing changes on error.
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, SnapshotOutput, Status, Timestamp, WriteError};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// let jobs = (2..=4).map(|i| Job::builder(&format!("job-{i}"), at).build());
+    /// index.load(jobs.collect::<Result<Vec<_>, _>>()?)?;
+    /// assert_eq!(index.len(), 4);
+    /// // All or nothing: job-5 is not added, as job-1 is held already.
+    /// let refused = [Job::builder("job-5", at).build()?, Job::builder("job-1", at).build()?];
+    /// assert!(index.load(refused).is_err());
+    /// assert_eq!(index.len(), 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn load(&mut self, jobs: impl IntoIterator<Item = Job>) -> Result<(), WriteError> {
         let jobs: Vec<Job> = jobs.into_iter().collect();
         let mut seen = HashSet::with_capacity(jobs.len());
@@ -365,6 +448,18 @@ impl JobIndex {
     ///
     /// # Errors
     /// [`WriteError::UnknownJobId`]; nothing changes.
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, SnapshotOutput, Status, Timestamp, WriteError};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// index.set_status("job-1", Status::Started)?;
+    /// assert_eq!(index.get("job-1").map(Job::status), Some(Status::Started));
+    /// assert!(index.set_status("job-9", Status::Paused).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_status(&mut self, id: &str, status: Status) -> Result<(), WriteError> {
         let (slot, job) = self.slot_of(id)?;
         let (old, key) = (job.status(), key_of(job, slot));
@@ -380,11 +475,24 @@ impl JobIndex {
         Ok(())
     }
 
-    /// Changes a job's name. O(log n · grams of the old and new names).
+    /// Changes a job's name. O((g_old + g_new) log n), the grams of the old and new names.
     ///
     /// # Errors
     /// [`WriteError::UnknownJobId`], or [`WriteError::InvalidField`] for a name over 128
     /// characters; nothing changes.
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, SnapshotOutput, Status, Timestamp, WriteError};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// index.rename("job-1", "studio-2")?;
+    /// let window = Query::new(at, at)?;
+    /// assert_eq!(index.list(&window.clone().with_keyword("STUDIO")?).total_count, 1);
+    /// assert_eq!(index.list(&window.with_keyword("beijing")?).total_count, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn rename(&mut self, id: &str, name: &str) -> Result<(), WriteError> {
         let (slot, job) = self.slot_of(id)?;
         let checked = job::check_job_name(name)?;
@@ -416,6 +524,17 @@ impl JobIndex {
     /// # Errors
     /// [`WriteError::UnknownJobId`], or [`WriteError::InvalidField`] for a bad template;
     /// nothing changes.
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, SnapshotOutput, Status, Timestamp, WriteError};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// index.set_template("job-1", "tpl-7", "every 5 s")?;
+    /// assert_eq!(index.get("job-1").map(Job::template_name), Some("every 5 s"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_template(
         &mut self,
         id: &str,
@@ -432,6 +551,17 @@ impl JobIndex {
     ///
     /// # Errors
     /// [`WriteError::UnknownJobId`]; nothing changes.
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, SnapshotOutput, Status, Timestamp, WriteError};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// index.set_output("job-1", SnapshotOutput::oss("oss-cn-beijing.aliyuncs.com", "snaps")?)?;
+    /// assert_eq!(index.get("job-1").map(Job::bucket), Some("snaps"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_output(&mut self, id: &str, output: SnapshotOutput) -> Result<(), WriteError> {
         let (slot, _) = self.slot_of(id)?;
         self.change_shared(slot, |job| job.set_output(output));
@@ -442,6 +572,18 @@ impl JobIndex {
     ///
     /// # Errors
     /// [`WriteError::UnknownJobId`], or [`WriteError::InvalidField`] for 0; nothing changes.
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, SnapshotOutput, Status, Timestamp, WriteError};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// index.set_time_interval("job-1", 30)?;
+    /// assert_eq!(index.get("job-1").map(Job::time_interval), Some(30));
+    /// assert!(index.set_time_interval("job-1", 0).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_time_interval(&mut self, id: &str, seconds: u32) -> Result<(), WriteError> {
         let (slot, _) = self.slot_of(id)?;
         let checked = job::check_time_interval(seconds)?;
@@ -451,10 +593,22 @@ impl JobIndex {
         Ok(())
     }
 
-    /// Removes a job and returns it. O(log n · grams of its name).
+    /// Removes a job and returns it. O(g log n), g the distinct grams of its name.
     ///
     /// # Errors
     /// [`WriteError::UnknownJobId`]; nothing changes.
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, SnapshotOutput, Status, Timestamp, WriteError};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// let job = index.remove("job-1")?;
+    /// assert_eq!(job.name(), "live-BEIJING-01");
+    /// assert_eq!(index.remove("job-1"), Err(WriteError::UnknownJobId { id: "job-1".into() }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn remove(&mut self, id: &str) -> Result<Job, WriteError> {
         let (slot, job) = self.slot_of(id)?;
         let key = key_of(job, slot);
@@ -477,8 +631,22 @@ impl JobIndex {
 
     /// The page of jobs that match `query`, and how many match in all.
     ///
-    /// O(log n + page) without a keyword, and with a 2- or 3-byte keyword and no status
-    /// filter; otherwise O(log n + c), c the candidates checked (see the crate's front page).
+    /// O(log n + p) without a keyword, and with a 2- or 3-byte keyword and no status;
+    /// O(k log n + r + c) with a longer keyword or a status (k lists counted, r keys merged, c
+    /// candidates checked); O(log n + w) with a 1-byte keyword (w jobs in the window). See the
+    /// table on the crate's front page.
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, SnapshotOutput, Status, Timestamp, WriteError};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// let query = Query::new(at, at)?.with_keyword("beijing")?.with_status(Some(Status::Init));
+    /// let page = index.list(&query);
+    /// assert_eq!((page.jobs[0].id(), page.total_count), ("job-1", 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn list(&self, query: &Query) -> Page<'_> {
         planner::list(self, query)
     }
@@ -518,6 +686,16 @@ impl JobIndex {
     ///
     /// # Errors
     /// A description of the first broken invariant.
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, SnapshotOutput, Status, Timestamp, WriteError};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// index.check_invariants()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[doc(hidden)]
     pub fn check_invariants(&self) -> Result<(), String> {
         let slots = &self.slots;
