@@ -544,3 +544,50 @@ fn sort_and_status_write_as_the_api_does() {
     }
     assert_eq!(Status::from_api("Init"), None);
 }
+
+#[test]
+fn time_errors_say_what_is_wrong() {
+    use snapjobs::{TimeError, Timestamp};
+    assert_eq!(
+        Timestamp::parse("2022-02-30T00:00:00Z").unwrap_err(),
+        TimeError::Malformed {
+            text: "2022-02-30T00:00:00Z".into()
+        }
+    );
+    assert_eq!(
+        Timestamp::parse("yesterday").unwrap_err().to_string(),
+        r#""yesterday" is not a UTC time written YYYY-MM-DDTHH:MM:SSZ"#
+    );
+    let too_late = Timestamp::MAX.unix_seconds() + 1;
+    assert_eq!(
+        Timestamp::from_unix(too_late).unwrap_err(),
+        TimeError::OutOfRange {
+            unix_seconds: too_late
+        }
+    );
+    assert_eq!(
+        Timestamp::from_unix(too_late).unwrap_err().to_string(),
+        "Unix second 253402300800 lies outside the years 0000 to 9999"
+    );
+    assert!(Timestamp::from_unix(Timestamp::MIN.unix_seconds() - 1).is_err());
+    assert_eq!(Timestamp::MIN.saturating_add_seconds(-1), Timestamp::MIN);
+    assert_eq!(
+        Timestamp::MAX.saturating_add_seconds(i64::MAX),
+        Timestamp::MAX
+    );
+}
+
+#[test]
+fn a_request_deserializes_only_from_an_object() {
+    let error = serde_json::from_str::<RawRequest>("[1, 2]").unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("expected an object of ListLiveSnapshotJobs parameters"),
+        "{error}"
+    );
+    assert_eq!(
+        RawRequest::from_json("[1, 2]").unwrap_err().code(),
+        ErrorCode::InvalidParameter
+    );
+}

@@ -166,7 +166,9 @@ impl NameIndex {
             .collect();
         let mut from = 0;
         for &(key, to) in &jobs_grams {
-            for &number in flat.get(from..to).unwrap_or_default() {
+            let numbers = flat.get(from..to);
+            debug_assert!(numbers.is_some(), "each job's grams lie in `flat`");
+            for &number in numbers.unwrap_or_default() {
                 if let Some(list) = lists.get_mut(number as usize) {
                     list.push(key);
                 }

@@ -210,7 +210,7 @@ fn insert_into<C: Fn(Key, Key) -> Ordering>(
             }
             if let Some(right) = split {
                 child.count -= right.count;
-                child.max = child.node.max_key().unwrap_or(child.max);
+                child.max = max_after_split(&child.node, child.max);
                 children.insert(at + 1, right);
             }
             inserted
@@ -254,6 +254,14 @@ fn remove_from<C: Fn(Key, Key) -> Ordering>(node: &mut Node, key: Key, cmp: &C) 
     }
 }
 
+/// The largest key of `node`, the left half of a split, which keeps at least half of what
+/// overflowed (`stale` only if that were broken, which debug builds report).
+fn max_after_split(node: &Node, stale: Key) -> Key {
+    let max = node.max_key();
+    debug_assert!(max.is_some(), "a split left an empty node");
+    max.unwrap_or(stale)
+}
+
 /// Restores the size bounds of `children[at]`, which is under its minimum, by merging it with
 /// a neighbour and, if the two together overflow, splitting them evenly again.
 fn rebalance(children: &mut Vec<Child>, at: usize) {
@@ -275,7 +283,7 @@ fn rebalance(children: &mut Vec<Child>, at: usize) {
         && let Some(new_right) = left.node.split_half()
     {
         left.count -= new_right.count;
-        left.max = left.node.max_key().unwrap_or(left.max);
+        left.max = max_after_split(&left.node, left.max);
         children.insert(left_at + 1, new_right);
     }
 }
@@ -327,7 +335,9 @@ fn walk_node<F: FnMut(Key) -> ControlFlow<()>>(
 ) -> ControlFlow<()> {
     match node {
         Node::Leaf(keys) => {
-            let run = keys.get(lo..hi).unwrap_or_default();
+            let run = keys.get(lo..hi);
+            debug_assert!(run.is_some(), "ranks {lo}..{hi} lie within the leaf");
+            let run = run.unwrap_or_default();
             if rev {
                 run.iter().rev().try_for_each(|&k| f(k))
             } else {
