@@ -24,12 +24,16 @@ use std::cmp::Ordering;
 pub(crate) type Gram = u32;
 
 /// A multiplicative hasher for [`Gram`]s: they are small integers, hashed in bulk on load.
+///
+/// A product's low bits depend only on the factors' low bits, and grams that end in the same
+/// byte share their low bits; the table picks a bucket by the hash's low bits, so `finish`
+/// rotates the well-mixed high half of the product down.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct GramHasher(u64);
 
 impl Hasher for GramHasher {
     fn finish(&self) -> u64 {
-        self.0
+        self.0.rotate_left(26)
     }
 
     fn write(&mut self, bytes: &[u8]) {
@@ -221,5 +225,81 @@ impl NameIndex {
                 .values()
                 .map(OrderTree::heap_bytes)
                 .sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::BuildHasher;
+
+    #[test]
+    fn grams_are_tagged_by_length_and_folded() {
+        assert_eq!(grams_of(""), Vec::<Gram>::new());
+        assert_eq!(grams_of("a"), Vec::<Gram>::new());
+        assert_eq!(grams_of("aB"), [0x0200_6162]);
+        assert_eq!(grams_of("abc"), [0x0200_6162, 0x0200_6263, 0x0361_6263]);
+        // Repeats counted once, sorted.
+        assert_eq!(grams_of("aaaa"), [0x0200_6161, 0x0361_6161]);
+        // Only ASCII letters fold; other bytes stay as they are.
+        assert_eq!(grams_of("@["), [0x0200_405b]);
+        assert_eq!(grams_of("é"), [0x0200_c3a9]);
+    }
+
+    #[test]
+    fn every_gram_of_bytes_has_its_own_code() {
+        let mut codes = std::collections::HashSet::new();
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                assert!(codes.insert(bigram(a, b)), "bigram {a} {b}");
+            }
+        }
+        // Trigrams: every byte in every position, against each other and the bigrams.
+        let triples: std::collections::HashSet<(u8, u8, u8)> = (0..=255u8)
+            .flat_map(|x| [(x, 1, 2), (1, x, 2), (1, 2, x), (x, x, x)])
+            .collect();
+        for (a, b, c) in triples {
+            assert!(codes.insert(trigram(a, b, c)), "trigram {a} {b} {c}");
+        }
+        assert_eq!(trigram(0x61, 0x62, 0x63) >> 24, 3);
+        assert_eq!(bigram(0x61, 0x62) >> 24, 2);
+    }
+
+    #[test]
+    fn a_keyword_needs_its_one_gram_or_its_trigrams() {
+        assert_eq!(keyword_grams("a"), Vec::<Gram>::new());
+        assert_eq!(keyword_grams("AB"), [0x0200_6162]);
+        assert_eq!(keyword_grams("abc"), [0x0361_6263]);
+        assert_eq!(keyword_grams("abcd"), [0x0361_6263, 0x0362_6364]);
+        assert_eq!(keyword_grams("北"), [0x03e5_8c97]);
+    }
+
+    #[test]
+    fn the_gram_hasher_spreads_grams() {
+        let hasher = BuildHasherDefault::<GramHasher>::default();
+        let grams: Vec<Gram> = (0..=255u8)
+            .flat_map(|a| [bigram(a, b'e'), trigram(b'l', a, b'v')])
+            .collect();
+        let hashes: std::collections::HashSet<u64> = grams
+            .iter()
+            .map(|gram| hasher.hash_one(gram))
+            .collect();
+        assert_eq!(
+            hashes.len(),
+            grams.len(),
+            "no two of these grams hash alike"
+        );
+        // The low bits, which pick a bucket, differ too.
+        let buckets: std::collections::HashSet<u64> = hashes.iter().map(|h| h >> 57).collect();
+        assert!(buckets.len() > 64, "{} top-7-bit tags", buckets.len());
+        let low: std::collections::HashSet<u64> = hashes.iter().map(|h| h & 1023).collect();
+        assert!(low.len() > 300, "{} low-bit buckets of 1024", low.len());
+        // Bytes written one at a time hash as their values.
+        let mut a = hasher.build_hasher();
+        a.write(&[1, 2]);
+        let mut b = hasher.build_hasher();
+        b.write_u64(1);
+        b.write_u64(2);
+        assert_eq!(a.finish(), b.finish());
     }
 }
