@@ -129,3 +129,20 @@ fn every_kind_of_damage_is_caught() {
         }
     }
 }
+
+#[test]
+fn a_gram_no_name_has_any_more_has_no_list() {
+    let mut index = healthy();
+    let at = Timestamp::parse("2022-02-02T00:00:00Z").unwrap();
+    index
+        .insert(Job::builder("q", at).name("qqq").build().unwrap())
+        .unwrap();
+    let gram = name_index::grams_of("qqq")[0];
+    assert!(index.names.list(gram).is_some());
+    index.rename("q", "cam").unwrap();
+    assert!(index.names.list(gram).is_none(), "renamed away");
+    index.rename("q", "qqq").unwrap();
+    index.remove("q").unwrap();
+    assert!(index.names.list(gram).is_none(), "removed");
+    index.check_invariants().unwrap();
+}

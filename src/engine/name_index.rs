@@ -280,10 +280,8 @@ mod tests {
         let grams: Vec<Gram> = (0..=255u8)
             .flat_map(|a| [bigram(a, b'e'), trigram(b'l', a, b'v')])
             .collect();
-        let hashes: std::collections::HashSet<u64> = grams
-            .iter()
-            .map(|gram| hasher.hash_one(gram))
-            .collect();
+        let hashes: std::collections::HashSet<u64> =
+            grams.iter().map(|gram| hasher.hash_one(gram)).collect();
         assert_eq!(
             hashes.len(),
             grams.len(),

@@ -784,7 +784,9 @@ mod tests {
             LEAF_MAX,
             LEAF_MAX + 1,
             2 * LEAF_MAX + 3,
+            LEAF_MAX * BRANCH_MAX,
             LEAF_MAX * BRANCH_MAX + 1,
+            LEAF_MAX * BRANCH_MAX * BRANCH_MAX,
             300_000,
         ] {
             let keys: Vec<Key> = (0..n as u64).map(|i| i * 3).collect();
