@@ -47,3 +47,8 @@ pub(crate) fn first_at(time: Timestamp) -> u64 {
 pub(crate) fn first_after(time: Timestamp) -> u64 {
     (offset(time) + 1) << SLOT_BITS
 }
+
+/// The key with these time bits (as [`time_bits`] gives them) and slot.
+pub(crate) fn from_parts(time_bits: u64, slot: u32) -> Key {
+    time_bits << SLOT_BITS | (u64::from(slot) & SLOT_MASK)
+}

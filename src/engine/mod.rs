@@ -10,6 +10,7 @@ mod name_index;
 mod order_tree;
 mod per_status;
 mod planner;
+mod posting_list;
 
 use std::cmp::Ordering;
 use std::sync::Arc;

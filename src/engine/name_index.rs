@@ -2,8 +2,8 @@
 //!
 //! A name is read as bytes with ASCII letters folded to lower case (so matching ignores ASCII
 //! case and compares every other byte, CJK included, exactly). Every distinct bigram and
-//! trigram of a folded name has a posting list: an [`OrderTree`] of the keys of the jobs whose
-//! names contain it, in the same (CreateTime, JobId) order as every other tree, so a posting
+//! trigram of a folded name has a posting list: a [`PostingList`] of the keys of the jobs
+//! whose names contain it, in the same (CreateTime, JobId) order as every tree, so a posting
 //! list restricted to a time window is two searches and its size in the window a subtraction.
 //!
 //! - A 2- or 3-byte keyword is one gram: its posting list is exactly the jobs whose names
@@ -17,7 +17,7 @@ use hashbrown::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::key::Key;
-use super::order_tree::{OrderTree, TreeBuilder};
+use super::posting_list::PostingList;
 use std::cmp::Ordering;
 
 /// A bigram or trigram of folded bytes: the length in the top byte, the bytes below it.
@@ -53,11 +53,11 @@ impl Hasher for GramHasher {
 
 /// Posting lists, one per gram present in some name.
 ///
-/// Invariants: every list is non-empty and a valid [`OrderTree`]; the key of a job is in the
+/// Invariants: every list is non-empty and a valid [`PostingList`]; the key of a job is in the
 /// list of gram `g` exactly when `g` is a gram of the job's folded name.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct NameIndex {
-    pub(crate) postings: HashMap<Gram, OrderTree, BuildHasherDefault<GramHasher>>,
+    pub(crate) postings: HashMap<Gram, PostingList, BuildHasherDefault<GramHasher>>,
 }
 
 fn bigram(a: u8, b: u8) -> Gram {
@@ -126,15 +126,14 @@ pub(crate) fn name_contains(name: &str, keyword: &str) -> bool {
 
 impl NameIndex {
     /// Builds the lists for `jobs`, given as (key, name) in key order. O(total name length):
-    /// a first pass counts each gram's postings, a second pushes each job's key into the
-    /// leaves of each of its grams' lists (a counting sort by gram, which keeps each gram's
-    /// keys in key order), and each list's branches are then built bottom-up.
+    /// a first pass numbers the grams and records each job's, a second appends each job's key
+    /// to each of its grams' lists (a counting sort by gram, which keeps each gram's keys in
+    /// key order).
     pub(crate) fn from_sorted<'a>(jobs: impl Iterator<Item = (Key, &'a str)>) -> NameIndex {
         // Pass 1: every job's grams, numbered densely in order of first sight, in job order;
         // and how many postings each gram has.
         let mut numbers: HashMap<Gram, u32, BuildHasherDefault<GramHasher>> = HashMap::default();
         let mut codes: Vec<Gram> = Vec::new();
-        let mut counts: Vec<u32> = Vec::new();
         let mut flat: Vec<u32> = Vec::new();
         let mut jobs_grams: Vec<(Key, usize)> = Vec::new();
         // The last job (by position) that posted each gram, to skip a name's repeated grams.
@@ -145,16 +144,14 @@ impl NameIndex {
             for &gram in &grams {
                 let number = *numbers.entry(gram).or_insert_with(|| {
                     codes.push(gram);
-                    counts.push(0);
                     last_poster.push(usize::MAX);
                     (codes.len() - 1) as u32
                 });
                 let i = number as usize;
-                if let (Some(count), Some(last)) = (counts.get_mut(i), last_poster.get_mut(i))
+                if let Some(last) = last_poster.get_mut(i)
                     && *last != position
                 {
                     *last = position;
-                    *count += 1;
                     flat.push(number);
                 }
             }
@@ -162,12 +159,8 @@ impl NameIndex {
         }
         drop(numbers);
         drop(last_poster);
-        // Pass 2: each gram's keys, pushed in job order (which is key order) straight into
-        // the leaves of its list.
-        let mut lists: Vec<TreeBuilder> = counts
-            .iter()
-            .map(|&count| TreeBuilder::new(count as usize))
-            .collect();
+        // Pass 2: each gram's keys, appended in job order (which is key order).
+        let mut lists: Vec<PostingList> = codes.iter().map(|_| PostingList::default()).collect();
         let mut from = 0;
         for &(key, to) in &jobs_grams {
             let numbers = flat.get(from..to);
@@ -182,12 +175,13 @@ impl NameIndex {
         drop(flat);
         let mut postings = HashMap::with_capacity_and_hasher(codes.len(), Default::default());
         for (gram, list) in codes.into_iter().zip(lists) {
-            postings.insert(gram, list.finish());
+            postings.insert(gram, list);
         }
         NameIndex { postings }
     }
 
-    /// Posts `key` under each of `grams`. O(grams · log n).
+    /// Posts `key` under each of `grams`. O(grams) for a key after every other in the lists
+    /// (a job created now), O(grams · log n) otherwise.
     pub(crate) fn add<C: Fn(Key, Key) -> Ordering>(&mut self, grams: &[Gram], key: Key, cmp: &C) {
         for &gram in grams {
             self.postings.entry(gram).or_default().insert(key, cmp);
@@ -213,7 +207,7 @@ impl NameIndex {
     }
 
     /// The posting list of `gram`, if any name has it.
-    pub(crate) fn list(&self, gram: Gram) -> Option<&OrderTree> {
+    pub(crate) fn list(&self, gram: Gram) -> Option<&PostingList> {
         self.postings.get(&gram)
     }
 
@@ -223,7 +217,7 @@ impl NameIndex {
             + self
                 .postings
                 .values()
-                .map(OrderTree::heap_bytes)
+                .map(PostingList::heap_bytes)
                 .sum::<usize>()
     }
 }
