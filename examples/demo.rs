@@ -1,7 +1,7 @@
 //! The library at scale: an index of 10^6 generated jobs answering real API requests.
 //!
 //! ```text
-//! cargo run --release --example demo [-- JOBS]
+//! cargo run --release --example demo [-- JOBS [synthetic|realistic]]
 //! ```
 //!
 //! Loads the jobs (printing the time taken and the bytes per job), then answers a handful of
@@ -27,10 +27,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(arg) => arg.parse()?,
         None => 1_000_000,
     };
-    eprint!("generating {n} jobs... ");
+    let names = match std::env::args().nth(2).as_deref() {
+        None | Some("synthetic") => synth::Names::Synthetic,
+        Some("realistic") => synth::Names::Realistic,
+        Some(other) => return Err(format!("names: synthetic or realistic, not {other:?}").into()),
+    };
+    eprint!("generating {n} jobs with {} names... ", names.label());
     let started = Instant::now();
-    let jobs = synth::jobs(n, 42);
-    eprintln!("{:.2?}", started.elapsed());
+    let jobs = synth::named_jobs(n, 42, names);
+    let name_bytes: usize = jobs.iter().map(|job| job.name().len()).sum();
+    eprintln!(
+        "{:.2?} ({} bytes a name on average)",
+        started.elapsed(),
+        name_bytes / jobs.len().max(1)
+    );
 
     eprint!("loading them into the index... ");
     let rss_before = resident_bytes();

@@ -8,6 +8,12 @@
 //!   with a number, sometimes upper-cased, so that 2- to 8-character keywords range from very
 //!   rare to very common;
 //! - 50 templates, a few endpoints and buckets.
+//!
+//! A second data set, [`Names::Realistic`], has the same times, statuses and ids, and names
+//! as operators of live streams write them: channel and stream names with numbers
+//! (`cctv5-sports-live-0042`), dates (`news_beijing_20240612`), numbered series
+//! (`Weekly Talk EP137`), ids embedded in names (`room_8f3a91c2_hd`), words, some Chinese;
+//! 8 to 60 bytes, about 30 on average. Its numbers and dates make many distinct grams.
 #![allow(dead_code)]
 
 use snapjobs::{Job, Status, Timestamp};
@@ -214,23 +220,132 @@ pub fn word_pool() -> Vec<String> {
     words
 }
 
+/// How a data set's jobs are named.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Names {
+    /// Words from the pool, skewed, with separators and numbers.
+    Synthetic,
+    /// Names as operators write them: channels, dates, series, embedded ids.
+    Realistic,
+}
+
+impl Names {
+    /// The data set's name in bench ids and reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Names::Synthetic => "synthetic",
+            Names::Realistic => "realistic",
+        }
+    }
+}
+
+const CHANNELS: &[&str] = &[
+    "cctv", "cctv", "cctv", "hunan", "zhejiang", "dragon", "jiangsu", "btv", "cgtn", "phoenix",
+    "tvb", "star", "espn", "nba", "cba", "lpl", "kpl", "douyu", "huya", "bili",
+];
+const QUALITIES: &[&str] = &["hd", "sd", "uhd", "4k", "1080p", "720p", "backup", "main"];
+
 /// Job `i` of the data set seeded `seed`.
 pub struct Generator {
     rng: Rng,
     words: Vec<String>,
     seed: u64,
+    names: Names,
 }
 
 impl Generator {
     pub fn new(seed: u64) -> Generator {
+        Generator::named(seed, Names::Synthetic)
+    }
+
+    pub fn named(seed: u64, names: Names) -> Generator {
         Generator {
             rng: Rng::new(seed),
             words: word_pool(),
             seed,
+            names,
         }
     }
 
+    fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
+        list[self.rng.below(list.len() as u64) as usize]
+    }
+
+    fn word(&mut self) -> String {
+        self.words[self.rng.skewed(self.words.len())].clone()
+    }
+
+    /// A name as an operator writes one, 8 to 60 bytes.
+    pub fn realistic_name(&mut self) -> String {
+        let day = day(self.rng.below(180) as i64).to_string();
+        let date = day.get(..10).unwrap_or("2024-01-01").replace('-', "");
+        let city = self.pick(CITIES);
+        let topic = self.pick(TOPICS);
+        let quality = self.pick(QUALITIES);
+        let name = match self.rng.below(10) {
+            // A channel's numbered stream: `cctv5-sports-live-0042`.
+            0..3 => {
+                let channel = self.pick(CHANNELS);
+                let number = self.rng.below(20);
+                let stream = self.rng.below(10_000);
+                format!("{channel}{number}-{topic}-live-{stream:04}")
+            }
+            // A dated programme: `news_beijing_20240612`, sometimes with a quality.
+            3..5 => {
+                if self.rng.below(2) == 0 {
+                    format!("{topic}_{city}_{date}")
+                } else {
+                    format!("{topic}_{city}_{date}_{quality}")
+                }
+            }
+            // A numbered series: `Weekly Talk EP137`.
+            5 => {
+                let word = self.word();
+                let episode = self.rng.below(400);
+                format!("{word} {topic} EP{episode:03}")
+            }
+            // An id embedded: `room_8f3a91c2_hd`, `user-30918273-live`.
+            6 => {
+                let id = self.rng.next_u64();
+                if self.rng.below(2) == 0 {
+                    format!("room_{:08x}_{quality}", id as u32)
+                } else {
+                    format!("user-{}-live-{city}", id % 1_000_000_000)
+                }
+            }
+            // Words.
+            7..9 => {
+                let count = 2 + self.rng.below(3) as usize;
+                let words: Vec<String> = (0..count).map(|_| self.word()).collect();
+                format!("{} {}", words.join(" "), self.rng.below(100))
+            }
+            // Chinese, with a date or a number.
+            _ => {
+                let a = self.pick(CHINESE);
+                let b = self.pick(CHINESE);
+                format!("{a}{b}直播_{date}_{}", self.rng.below(100))
+            }
+        };
+        let mut name = match self.rng.below(10) {
+            0 => name.to_ascii_uppercase(),
+            _ => name,
+        };
+        while name.len() < 8 {
+            name.push('0');
+        }
+        // At most 60 bytes, cut at a character boundary.
+        let mut end = name.len().min(60);
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name.truncate(end);
+        name
+    }
+
     pub fn name(&mut self) -> String {
+        if self.names == Names::Realistic {
+            return self.realistic_name();
+        }
         let count = 2 + self.rng.below(3) as usize;
         let separator = SEPARATORS[self.rng.below(SEPARATORS.len() as u64) as usize];
         let mut parts: Vec<String> = (0..count)
@@ -286,7 +401,12 @@ impl Generator {
 
 /// `n` jobs from seed `seed`.
 pub fn jobs(n: usize, seed: u64) -> Vec<Job> {
-    let mut generator = Generator::new(seed);
+    named_jobs(n, seed, Names::Synthetic)
+}
+
+/// `n` jobs from seed `seed`, named as `names` says.
+pub fn named_jobs(n: usize, seed: u64, names: Names) -> Vec<Job> {
+    let mut generator = Generator::named(seed, names);
     (0..n as u64).map(|i| generator.job(i)).collect()
 }
 

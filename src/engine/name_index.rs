@@ -124,6 +124,23 @@ pub(crate) fn name_contains(name: &str, keyword: &str) -> bool {
     }
 }
 
+/// The posting list of each gram, numbered as `starts` numbers them: gram `i`'s jobs are
+/// `by_gram[starts[i]..starts[i + 1]]`, positions in `keys`.
+fn build_lists(starts: &[usize], by_gram: &[u32], keys: &[Key]) -> Vec<PostingList> {
+    let mut buffer: Vec<Key> = Vec::new();
+    starts
+        .windows(2)
+        .map(|run| {
+            buffer.clear();
+            if let (Some(&from), Some(&to)) = (run.first(), run.get(1)) {
+                let positions = by_gram.get(from..to).unwrap_or_default();
+                buffer.extend(positions.iter().filter_map(|&p| keys.get(p as usize)));
+            }
+            PostingList::from_sorted(&buffer)
+        })
+        .collect()
+}
+
 impl NameIndex {
     /// Builds the lists for `jobs`, given as (key, name) in key order. O(total name length):
     /// a first pass numbers the grams and records each job's, a second appends each job's key
@@ -134,6 +151,7 @@ impl NameIndex {
         // and how many postings each gram has.
         let mut numbers: HashMap<Gram, u32, BuildHasherDefault<GramHasher>> = HashMap::default();
         let mut codes: Vec<Gram> = Vec::new();
+        let mut counts: Vec<u32> = Vec::new();
         let mut flat: Vec<u32> = Vec::new();
         let mut jobs_grams: Vec<(Key, usize)> = Vec::new();
         // The last job (by position) that posted each gram, to skip a name's repeated grams.
@@ -144,14 +162,16 @@ impl NameIndex {
             for &gram in &grams {
                 let number = *numbers.entry(gram).or_insert_with(|| {
                     codes.push(gram);
+                    counts.push(0);
                     last_poster.push(usize::MAX);
                     (codes.len() - 1) as u32
                 });
                 let i = number as usize;
-                if let Some(last) = last_poster.get_mut(i)
+                if let (Some(count), Some(last)) = (counts.get_mut(i), last_poster.get_mut(i))
                     && *last != position
                 {
                     *last = position;
+                    *count += 1;
                     flat.push(number);
                 }
             }
@@ -159,20 +179,38 @@ impl NameIndex {
         }
         drop(numbers);
         drop(last_poster);
-        // Pass 2: each gram's keys, appended in job order (which is key order).
-        let mut lists: Vec<PostingList> = codes.iter().map(|_| PostingList::default()).collect();
+        // Pass 2: a counting sort of the (gram, job) pairs by gram, which keeps each gram's
+        // jobs in job order (which is key order); then each gram's list built from its run.
+        let mut starts: Vec<usize> = Vec::with_capacity(counts.len() + 1);
+        let mut total = 0;
+        for &count in &counts {
+            starts.push(total);
+            total += count as usize;
+        }
+        starts.push(total);
+        drop(counts);
+        let mut cursor = starts.clone();
+        let mut by_gram: Vec<u32> = vec![0; total];
         let mut from = 0;
-        for &(key, to) in &jobs_grams {
+        for (position, &(_, to)) in (0u32..).zip(&jobs_grams) {
             let numbers = flat.get(from..to);
             debug_assert!(numbers.is_some(), "each job's grams lie in `flat`");
             for &number in numbers.unwrap_or_default() {
-                if let Some(list) = lists.get_mut(number as usize) {
-                    list.push(key);
+                let at = cursor.get_mut(number as usize).map(|at| {
+                    *at += 1;
+                    *at - 1
+                });
+                if let Some(slot) = at.and_then(|at| by_gram.get_mut(at)) {
+                    *slot = position;
                 }
             }
             from = to;
         }
         drop(flat);
+        drop(cursor);
+        let keys: Vec<Key> = jobs_grams.iter().map(|&(key, _)| key).collect();
+        drop(jobs_grams);
+        let lists = build_lists(&starts, &by_gram, &keys);
         let mut postings = HashMap::with_capacity_and_hasher(codes.len(), Default::default());
         for (gram, list) in codes.into_iter().zip(lists) {
             postings.insert(gram, list);

@@ -417,7 +417,6 @@ impl OrderTree {
         self.len
     }
 
-
     /// Adds `key`; returns `false` (changing nothing) if it is already there. O(log n).
     pub(crate) fn insert<C: Fn(Key, Key) -> Ordering>(&mut self, key: Key, cmp: &C) -> bool {
         let (inserted, split) = insert_into(&mut self.root, key, cmp);

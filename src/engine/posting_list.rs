@@ -106,14 +106,25 @@ impl Block {
 
     /// The block of `keys`, which are strictly increasing; `None` if there are none.
     fn encode(keys: &[Key]) -> Option<Block> {
+        Block::encode_with(keys, &mut Vec::with_capacity(2 * keys.len()))
+    }
+
+    /// [`Block::encode`], writing the differences into `scratch` first so that the block's
+    /// own buffer is allocated once, at its exact size.
+    fn encode_with(keys: &[Key], scratch: &mut Vec<u8>) -> Option<Block> {
         let (&first, rest) = keys.split_first()?;
-        let mut block = Block::single(first);
-        block.deltas.reserve_exact(2 * rest.len());
+        scratch.clear();
+        let mut last = first;
         for &k in rest {
-            block.push(k);
+            put_delta(scratch, last, k);
+            last = k;
         }
-        block.deltas.shrink_to_fit();
-        Some(block)
+        Some(Block {
+            first,
+            last,
+            count: keys.len() as u32,
+            deltas: scratch.as_slice().to_vec(),
+        })
     }
 
     fn len(&self) -> usize {
@@ -254,6 +265,28 @@ impl PostingList {
     /// Whether it holds no key. O(1).
     pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// The list of `keys`, which are strictly increasing: full blocks in full groups. O(n).
+    pub(crate) fn from_sorted(keys: &[Key]) -> PostingList {
+        let mut scratch = Vec::with_capacity(BLOCK_MAX * 4);
+        let blocks: Vec<Block> = keys
+            .chunks(BLOCK_MAX)
+            .filter_map(|chunk| Block::encode_with(chunk, &mut scratch))
+            .collect();
+        let mut groups = Vec::with_capacity(blocks.len().div_ceil(GROUP_MAX));
+        let mut blocks = blocks.into_iter();
+        loop {
+            let run: Vec<Block> = blocks.by_ref().take(GROUP_MAX).collect();
+            match Group::of(run) {
+                Some(group) => groups.push(group),
+                None => break,
+            }
+        }
+        PostingList {
+            groups,
+            len: keys.len(),
+        }
     }
 
     /// Appends `key`, which comes after every key held. O(1) amortised.
