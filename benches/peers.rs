@@ -9,8 +9,17 @@
 //! and `load`. Each group's functions are the peers and its parameter the number of jobs.
 //! Every peer's answer is checked against snapjobs' before anything is timed.
 //!
+//! The inserts come in three kinds: `insert` (a CreateTime anywhere in the data's 180 days),
+//! `insert_now` (a CreateTime after every job held: a submission) and `insert_90d_back` (90
+//! days before the newest job).
+//!
+//! Two data sets: the synthetic names of `support/synth.rs`, at every size, and its
+//! realistic names (channels, dates, series, embedded ids), at 10^6 jobs, for the writes and
+//! the load; their parameter is `N-realistic`.
+//!
 //! `cargo bench --bench peers` (add `SNAPJOBS_BENCH_LARGE=1` for 10^7 jobs, snapjobs and
-//! sqlite only; `SNAPJOBS_BENCH_SIZES=10000,100000` to choose the sizes).
+//! sqlite only; `SNAPJOBS_BENCH_SIZES=10000,100000` to choose the sizes of the synthetic set,
+//! `SNAPJOBS_BENCH_REALISTIC_SIZES` those of the realistic one, empty for none).
 
 #[path = "support/sqlite.rs"]
 mod sqlite;
@@ -29,6 +38,7 @@ const SEED: u64 = 42;
 
 struct Fixture {
     n: usize,
+    names: synth::Names,
     jobs: Vec<Job>,
     index: JobIndex,
     /// `None` at sizes where the naive model is not measured.
@@ -36,12 +46,34 @@ struct Fixture {
     sqlite: Sqlite,
 }
 
+impl Fixture {
+    /// The benchmark parameter: the number of jobs, and the data set unless synthetic.
+    fn param(&self) -> String {
+        match self.names {
+            synth::Names::Synthetic => self.n.to_string(),
+            names => format!("{}-{}", self.n, names.label()),
+        }
+    }
+}
+
+/// The sizes listed in environment variable `var`, if it is set.
+fn sizes_from(var: &str) -> Option<Vec<usize>> {
+    let list = std::env::var(var).ok()?;
+    Some(
+        list.split(',')
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| n.trim().parse().expect("sizes: numbers"))
+            .collect(),
+    )
+}
+
+fn realistic_sizes() -> Vec<usize> {
+    sizes_from("SNAPJOBS_BENCH_REALISTIC_SIZES").unwrap_or_else(|| vec![1_000_000])
+}
+
 fn sizes() -> Vec<usize> {
-    if let Ok(list) = std::env::var("SNAPJOBS_BENCH_SIZES") {
-        return list
-            .split(',')
-            .map(|n| n.trim().parse().expect("SNAPJOBS_BENCH_SIZES: numbers"))
-            .collect();
+    if let Some(sizes) = sizes_from("SNAPJOBS_BENCH_SIZES") {
+        return sizes;
     }
     let mut sizes = vec![10_000, 100_000, 1_000_000];
     if std::env::var("SNAPJOBS_BENCH_LARGE").is_ok_and(|v| v == "1") {
@@ -50,20 +82,25 @@ fn sizes() -> Vec<usize> {
     sizes
 }
 
-fn fixture(n: usize) -> Fixture {
+fn fixture(n: usize, names: synth::Names) -> Fixture {
     let started = Instant::now();
-    let jobs = synth::jobs(n, SEED);
+    let jobs = synth::named_jobs(n, SEED, names);
     let mut index = JobIndex::new();
     index.load(jobs.clone()).unwrap();
-    let model = (n <= 1_000_000).then(|| {
+    let model = (n <= 1_000_000 && names == synth::Names::Synthetic).then(|| {
         let mut model = Model::new();
         model.load(jobs.clone()).unwrap();
         model
     });
     let sqlite = Sqlite::load(&jobs, true);
-    eprintln!("fixture of {n} jobs built in {:.1?}", started.elapsed());
+    eprintln!(
+        "fixture of {n} jobs ({} names) built in {:.1?}",
+        names.label(),
+        started.elapsed()
+    );
     Fixture {
         n,
+        names,
         jobs,
         index,
         model,
@@ -289,7 +326,10 @@ fn configure<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTim
 fn queries(c: &mut Criterion, fixtures: &[Fixture], keywords: &Keywords) {
     for scenario in scenarios(keywords) {
         let mut group = configure(c, scenario.group);
-        for fixture in fixtures {
+        for fixture in fixtures
+            .iter()
+            .filter(|f| f.names == synth::Names::Synthetic)
+        {
             let query = (scenario.query)(fixture);
             check_same_answers(fixture, &query, scenario.fts);
             let n = fixture.n;
@@ -340,16 +380,21 @@ fn timed_apart<S: ?Sized, T, R>(
     total
 }
 
-fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
-    let fresh: Vec<Job> = synth::jobs(1_000, SEED + 1);
-
-    let mut group = configure(c, "insert");
+/// An insert group: each job of `make(fixture)` inserted (timed) then removed (not timed).
+fn inserts(
+    c: &mut Criterion,
+    name: &str,
+    fixtures: &mut [Fixture],
+    make: impl Fn(&Fixture) -> Vec<Job>,
+) {
+    let mut group = configure(c, name);
     for f in fixtures.iter_mut() {
-        let n = f.n;
+        let n = f.param();
+        let fresh = make(f);
         let pick = |i: u64| &fresh[(i % 1_000) as usize];
         let new_job = |i: u64| pick(i).clone();
         let index = &mut f.index;
-        group.bench_function(BenchmarkId::new("snapjobs", n), |b| {
+        group.bench_function(BenchmarkId::new("snapjobs", &n), |b| {
             b.iter_custom(|iters| {
                 timed_apart(
                     index,
@@ -361,7 +406,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
             })
         });
         if let Some(model) = f.model.as_mut() {
-            group.bench_function(BenchmarkId::new("naive", n), |b| {
+            group.bench_function(BenchmarkId::new("naive", &n), |b| {
                 b.iter_custom(|iters| {
                     timed_apart(
                         model,
@@ -374,7 +419,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
             });
         }
         let mut db = &f.sqlite;
-        group.bench_function(BenchmarkId::new("sqlite", n), |b| {
+        group.bench_function(BenchmarkId::new("sqlite", &n), |b| {
             b.iter_custom(|iters| {
                 timed_apart(
                     &mut db,
@@ -387,6 +432,26 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
         });
     }
     group.finish();
+}
+
+/// 1,000 new jobs named as `f`'s are, created `offset_seconds` after its newest job and a
+/// second apart.
+fn created_after_newest(f: &Fixture, offset_seconds: i64) -> Vec<Job> {
+    let newest = f.jobs.iter().map(Job::create_time).max().unwrap();
+    let mut generator = synth::Generator::named(SEED + 3, f.names);
+    (0..1_000)
+        .map(|i| generator.job_at(i, newest.saturating_add_seconds(offset_seconds + i as i64)))
+        .collect()
+}
+
+fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
+    inserts(c, "insert", fixtures, |f| {
+        synth::named_jobs(1_000, SEED + 1, f.names)
+    });
+    inserts(c, "insert_now", fixtures, |f| created_after_newest(f, 1));
+    inserts(c, "insert_90d_back", fixtures, |f| {
+        created_after_newest(f, -90 * 86_400)
+    });
 
     // Existing jobs, taken from the middle of the data.
     let existing = |f: &Fixture| -> Vec<String> {
@@ -400,7 +465,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
 
     let mut group = configure(c, "remove");
     for f in fixtures.iter_mut() {
-        let n = f.n;
+        let n = f.param();
         let ids = existing(f);
         let jobs: Vec<Job> = ids
             .iter()
@@ -409,7 +474,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
         let k = ids.len() as u64;
         let id_of = |i: u64| ids[(i % k) as usize].as_str();
         let index = &mut f.index;
-        group.bench_function(BenchmarkId::new("snapjobs", n), |b| {
+        group.bench_function(BenchmarkId::new("snapjobs", &n), |b| {
             b.iter_custom(|iters| {
                 timed_apart(
                     index,
@@ -421,7 +486,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
             })
         });
         if let Some(model) = f.model.as_mut() {
-            group.bench_function(BenchmarkId::new("naive", n), |b| {
+            group.bench_function(BenchmarkId::new("naive", &n), |b| {
                 b.iter_custom(|iters| {
                     timed_apart(
                         model,
@@ -434,7 +499,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
             });
         }
         let mut db = &f.sqlite;
-        group.bench_function(BenchmarkId::new("sqlite", n), |b| {
+        group.bench_function(BenchmarkId::new("sqlite", &n), |b| {
             b.iter_custom(|iters| {
                 timed_apart(
                     &mut db,
@@ -450,7 +515,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
 
     let mut group = configure(c, "set_status");
     for f in fixtures.iter_mut() {
-        let n = f.n;
+        let n = f.param();
         let ids = existing(f);
         let k = ids.len();
         let mut next = 0usize;
@@ -459,7 +524,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
             (ids[next % k].clone(), Status::ALL[(next / k) % 3])
         };
         let index = &mut f.index;
-        group.bench_function(BenchmarkId::new("snapjobs", n), |b| {
+        group.bench_function(BenchmarkId::new("snapjobs", &n), |b| {
             b.iter_batched(
                 &mut step,
                 |(id, s)| index.set_status(&id, s).unwrap(),
@@ -467,7 +532,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
             )
         });
         if let Some(model) = f.model.as_mut() {
-            group.bench_function(BenchmarkId::new("naive", n), |b| {
+            group.bench_function(BenchmarkId::new("naive", &n), |b| {
                 b.iter_batched(
                     &mut step,
                     |(id, s)| model.set_status(&id, s).unwrap(),
@@ -476,7 +541,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
             });
         }
         let db = &f.sqlite;
-        group.bench_function(BenchmarkId::new("sqlite", n), |b| {
+        group.bench_function(BenchmarkId::new("sqlite", &n), |b| {
             b.iter_batched(
                 &mut step,
                 |(id, s)| db.set_status(&id, s.as_str()),
@@ -487,10 +552,10 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
     group.finish();
 
     let mut group = configure(c, "rename");
-    let mut names = synth::Generator::new(SEED + 2);
-    let new_names: Vec<String> = (0..1_000).map(|_| names.name()).collect();
     for f in fixtures.iter_mut() {
-        let n = f.n;
+        let n = f.param();
+        let mut names = synth::Generator::named(SEED + 2, f.names);
+        let new_names: Vec<String> = (0..1_000).map(|_| names.name()).collect();
         let ids = existing(f);
         let k = ids.len();
         let mut next = 0usize;
@@ -503,7 +568,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
             )
         };
         let index = &mut f.index;
-        group.bench_function(BenchmarkId::new("snapjobs", n), |b| {
+        group.bench_function(BenchmarkId::new("snapjobs", &n), |b| {
             b.iter_batched(
                 &mut step,
                 |(id, name)| index.rename(&id, &name).unwrap(),
@@ -511,7 +576,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
             )
         });
         if let Some(model) = f.model.as_mut() {
-            group.bench_function(BenchmarkId::new("naive", n), |b| {
+            group.bench_function(BenchmarkId::new("naive", &n), |b| {
                 b.iter_batched(
                     &mut step,
                     |(id, name)| model.rename(&id, &name).unwrap(),
@@ -520,7 +585,7 @@ fn writes(c: &mut Criterion, fixtures: &mut [Fixture]) {
             });
         }
         let db = &f.sqlite;
-        group.bench_function(BenchmarkId::new("sqlite", n), |b| {
+        group.bench_function(BenchmarkId::new("sqlite", &n), |b| {
             b.iter_batched(
                 &mut step,
                 |(id, name)| db.rename(&id, &name),
@@ -538,8 +603,8 @@ fn load(c: &mut Criterion, fixtures: &[Fixture]) {
         .warm_up_time(Duration::from_millis(100))
         .measurement_time(Duration::from_secs(5));
     for f in fixtures {
-        let n = f.n;
-        group.bench_function(BenchmarkId::new("snapjobs", n), |b| {
+        let n = f.param();
+        group.bench_function(BenchmarkId::new("snapjobs", &n), |b| {
             b.iter_batched(
                 || f.jobs.clone(),
                 |jobs| {
@@ -551,7 +616,7 @@ fn load(c: &mut Criterion, fixtures: &[Fixture]) {
             )
         });
         if f.model.is_some() {
-            group.bench_function(BenchmarkId::new("naive", n), |b| {
+            group.bench_function(BenchmarkId::new("naive", &n), |b| {
                 b.iter_batched(
                     || f.jobs.clone(),
                     |jobs| {
@@ -563,7 +628,7 @@ fn load(c: &mut Criterion, fixtures: &[Fixture]) {
                 )
             });
         }
-        group.bench_function(BenchmarkId::new("sqlite", n), |b| {
+        group.bench_function(BenchmarkId::new("sqlite", &n), |b| {
             b.iter(|| Sqlite::load(&f.jobs, false))
         });
     }
@@ -573,11 +638,19 @@ fn load(c: &mut Criterion, fixtures: &[Fixture]) {
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     let keywords = keywords();
-    let mut fixtures: Vec<Fixture> = sizes().into_iter().map(fixture).collect();
+    let mut fixtures: Vec<Fixture> = sizes()
+        .into_iter()
+        .map(|n| fixture(n, synth::Names::Synthetic))
+        .chain(
+            realistic_sizes()
+                .into_iter()
+                .map(|n| fixture(n, synth::Names::Realistic)),
+        )
+        .collect();
     for f in &fixtures {
         eprintln!(
-            "{} jobs: index {} bytes per job",
-            f.n,
+            "{}: index {} bytes per job",
+            f.param(),
             f.index.heap_bytes() / f.n
         );
     }

@@ -15,7 +15,7 @@ ROOT = os.path.join(os.path.dirname(__file__), "..", "target", "criterion")
 GROUPS = ["window_7d_page1", "status_30d_page1", "status_30d_deep_page", "keyword_rare",
           "keyword_common_3byte", "keyword_job_id", "window_1d_100_asc",
           "keyword_2byte_deep_page", "keyword_two_words", "keyword_1byte",
-          "insert", "set_status", "rename", "remove", "load"]
+          "insert", "insert_now", "insert_90d_back", "set_status", "rename", "remove", "load"]
 PEERS = ["snapjobs", "naive", "sqlite", "sqlite_fts5"]
 
 
@@ -24,6 +24,12 @@ def fmt(ns):
         if ns >= scale:
             return f"{ns / scale:.3g} {unit}"
     return f"{ns:.3g} ns"
+
+
+def size_key(param):
+    """Sorts `N` and `N-realistic` parameters: by data set, then by N."""
+    n, _, names = param.partition("-")
+    return (names, int(n))
 
 
 def median(group, peer, n):
@@ -41,7 +47,8 @@ def main():
         if not os.path.isdir(gdir):
             continue
         peers = [p for p in PEERS if os.path.isdir(os.path.join(gdir, p))]
-        sizes = sorted({int(n) for p in peers for n in os.listdir(os.path.join(gdir, p)) if n.isdigit()})
+        sizes = sorted({n for p in peers for n in os.listdir(os.path.join(gdir, p))
+                        if n.partition("-")[0].isdigit()}, key=size_key)
         print(f"### {group}\n")
         print("| N | " + " | ".join(peers) + " |")
         print("|---:|" + "---:|" * len(peers))
@@ -56,7 +63,9 @@ def main():
                     cells.append(fmt(m))
                 else:
                     cells.append(f"{fmt(m)} ({m / ours:,.0f}×)" if m / ours >= 10 else f"{fmt(m)} ({m / ours:.2g}×)")
-            print(f"| {n:,} | " + " | ".join(cells) + " |")
+            count, _, names = n.partition("-")
+            label = f"{int(count):,}" + (f" ({names})" if names else "")
+            print(f"| {label} | " + " | ".join(cells) + " |")
         print()
 
 

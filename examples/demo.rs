@@ -37,9 +37,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let jobs = synth::named_jobs(n, 42, names);
     let name_bytes: usize = jobs.iter().map(|job| job.name().len()).sum();
     eprintln!(
-        "{:.2?} ({} bytes a name on average)",
+        "{:.2?} ({:.1} bytes a name on average)",
         started.elapsed(),
-        name_bytes / jobs.len().max(1)
+        name_bytes as f64 / jobs.len().max(1) as f64
     );
 
     eprint!("loading them into the index... ");

@@ -12,7 +12,7 @@
 //! A second data set, [`Names::Realistic`], has the same times, statuses and ids, and names
 //! as operators of live streams write them: channel and stream names with numbers
 //! (`cctv5-sports-live-0042`), dates (`news_beijing_20240612`), numbered series
-//! (`Weekly Talk EP137`), ids embedded in names (`room_8f3a91c2_hd`), words, some Chinese;
+//! (`weekly talk beijing EP137`), ids embedded in names (`room_8f3a91c2_hd`), words, some Chinese;
 //! 8 to 60 bytes, about 30 on average. Its numbers and dates make many distinct grams.
 #![allow(dead_code)]
 
@@ -298,11 +298,11 @@ impl Generator {
                     format!("{topic}_{city}_{date}_{quality}")
                 }
             }
-            // A numbered series: `Weekly Talk EP137`.
+            // A numbered series: `Weekly Talk Beijing EP137`.
             5 => {
                 let word = self.word();
                 let episode = self.rng.below(400);
-                format!("{word} {topic} EP{episode:03}")
+                format!("{word} {topic} {city} EP{episode:03}")
             }
             // An id embedded: `room_8f3a91c2_hd`, `user-30918273-live`.
             6 => {
@@ -315,7 +315,7 @@ impl Generator {
             }
             // Words.
             7..9 => {
-                let count = 2 + self.rng.below(3) as usize;
+                let count = 3 + self.rng.below(3) as usize;
                 let words: Vec<String> = (0..count).map(|_| self.word()).collect();
                 format!("{} {}", words.join(" "), self.rng.below(100))
             }
@@ -368,12 +368,17 @@ impl Generator {
     }
 
     pub fn job(&mut self, i: u64) -> Job {
+        let at = BASE_TIME + self.rng.below(SPAN_SECONDS as u64) as i64;
+        self.job_at(i, Timestamp::from_unix(at).unwrap())
+    }
+
+    /// Job `i`, created at `at`.
+    pub fn job_at(&mut self, i: u64, at: Timestamp) -> Job {
         let id = format!(
             "{:016x}{:016x}",
             mix(i ^ self.seed.rotate_left(32)),
             self.rng.next_u64()
         );
-        let at = BASE_TIME + self.rng.below(SPAN_SECONDS as u64) as i64;
         let status = match self.rng.below(100) {
             0..60 => Status::Started,
             60..85 => Status::Paused,
@@ -382,7 +387,7 @@ impl Generator {
         let template = self.rng.below(50);
         let name = self.name();
         let region = ["shanghai", "beijing", "hangzhou", "shenzhen"][self.rng.below(4) as usize];
-        Job::builder(&id, Timestamp::from_unix(at).unwrap())
+        Job::builder(&id, at)
             .name(&name)
             .status(status)
             .template(
