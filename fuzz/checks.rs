@@ -164,3 +164,12 @@ pub fn json_lines(data: &[u8]) {
     index.check_invariants().unwrap();
     assert_eq!(index.len(), jobs.len());
 }
+
+/// Target `posting_list`: ops on one posting list (appends, inserts anywhere, removals
+/// scattered and from the front, ranks, walks) against a sorted map, with the list's
+/// invariants checked after each.
+pub fn posting_list(data: &[u8]) {
+    if let Err(message) = snapjobs::check_posting_list_ops(data) {
+        panic!("{message}");
+    }
+}

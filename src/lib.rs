@@ -157,6 +157,8 @@ mod time;
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
+#[doc(hidden)]
+pub use engine::check_posting_list_ops;
 pub use engine::{JobIndex, MAX_JOBS};
 pub use error::{ApiError, ErrorCode, ErrorResponse};
 pub use job::{

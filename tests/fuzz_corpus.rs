@@ -66,6 +66,11 @@ fn differential_corpus() {
 }
 
 #[test]
+fn posting_list_corpus() {
+    replay("posting_list", checks::posting_list);
+}
+
+#[test]
 fn keyword_corpus() {
     replay("keyword", checks::keyword);
 }

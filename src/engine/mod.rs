@@ -11,6 +11,10 @@ mod order_tree;
 mod per_status;
 mod planner;
 mod posting_list;
+mod posting_list_check;
+
+#[doc(hidden)]
+pub use posting_list_check::check_posting_list_ops;
 
 use std::cmp::Ordering;
 use std::sync::Arc;

@@ -23,9 +23,9 @@ use std::ops::ControlFlow;
 use super::key::{self, Key};
 
 /// Most keys in a block.
-const BLOCK_MAX: usize = 128;
+pub(crate) const BLOCK_MAX: usize = 128;
 /// Most blocks in a group.
-const GROUP_MAX: usize = 64;
+pub(crate) const GROUP_MAX: usize = 64;
 
 /// Appends `v` in 7-bit groups, low first, the high bit set on every byte but the last.
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
@@ -618,25 +618,11 @@ impl PostingList {
 
 #[cfg(test)]
 mod tests {
+    use super::super::posting_list_check::{
+        Model, Op, appended, apply, same, scrambled, sort_key, walked,
+    };
     use super::*;
     use proptest::prelude::*;
-    use std::collections::BTreeMap;
-
-    /// Keys ordered by time, then by their slot scrambled (a bijection on slots), as jobs of
-    /// one `CreateTime` are ordered by `JobId` and not by slot: slot distances take both signs.
-    fn sort_key(k: Key) -> (u64, u32) {
-        (
-            key::time_bits(k),
-            key::slot(k).wrapping_mul(0x9E37_79B1) & (key::MAX_SLOTS as u32 - 1),
-        )
-    }
-
-    fn scrambled(a: Key, b: Key) -> Ordering {
-        sort_key(a).cmp(&sort_key(b))
-    }
-
-    /// The model: keys in comparator order.
-    type Model = BTreeMap<(u64, u32), Key>;
 
     fn model_keys(model: &Model) -> Vec<Key> {
         model.values().copied().collect()
@@ -649,15 +635,6 @@ mod tests {
         assert_eq!(list.len(), model.len());
         assert_eq!(list.is_empty(), model.is_empty());
         assert_eq!(list.keys(), model_keys(model));
-    }
-
-    fn walked(list: &PostingList, lo: usize, hi: usize, rev: bool) -> Vec<Key> {
-        let mut seen = Vec::new();
-        list.walk(lo, hi, rev, |k| {
-            seen.push(k);
-            ControlFlow::Continue(())
-        });
-        seen
     }
 
     #[test]
@@ -708,18 +685,6 @@ mod tests {
         let mut bytes = Vec::new();
         put_delta(&mut bytes, key::from_parts(5, 7), key::from_parts(6, 8));
         assert_eq!(bytes.len(), 1);
-    }
-
-    /// `n` keys pushed in order: a second apart, slots cycling through 1,000.
-    fn appended(n: usize) -> (PostingList, Model) {
-        let mut list = PostingList::default();
-        let mut model = Model::new();
-        for i in 0..n as u64 {
-            let k = key::from_parts(1_000 + i, (i * 7 % 1_000) as u32);
-            list.push(k);
-            model.insert(sort_key(k), k);
-        }
-        (list, model)
     }
 
     #[test]
@@ -910,32 +875,6 @@ mod tests {
         }
     }
 
-    #[derive(Clone, Debug)]
-    enum Op {
-        /// A key `dt` seconds after the newest, in `slot` (a submission).
-        Append {
-            dt: u64,
-            slot: u32,
-        },
-        Insert {
-            time: u64,
-            slot: u32,
-        },
-        /// The key at this rank (modulo the size), if any.
-        RemoveAt(usize),
-        /// The `n` oldest keys (retention).
-        RemoveOldest(usize),
-        Rank {
-            time: u64,
-            slot: u32,
-        },
-        Walk {
-            lo: usize,
-            len: usize,
-            rev: bool,
-        },
-    }
-
     /// Slots mostly close together, sometimes far apart (the escaped differences).
     fn slot() -> impl Strategy<Value = u32> {
         prop_oneof![
@@ -955,60 +894,6 @@ mod tests {
         ]
     }
 
-    /// Applies `op` to the list and the model alike, checking what it answers.
-    fn apply(list: &mut PostingList, model: &mut Model, op: &Op) -> Result<(), TestCaseError> {
-        let newest = model.keys().next_back().map_or(0, |&(t, _)| t);
-        match *op {
-            Op::Append { dt, slot } => {
-                let k = key::from_parts(newest + dt, slot);
-                prop_assert_eq!(
-                    list.insert(k, &scrambled),
-                    model.insert(sort_key(k), k).is_none()
-                );
-            }
-            Op::Insert { time, slot } => {
-                let k = key::from_parts(time, slot);
-                prop_assert_eq!(
-                    list.insert(k, &scrambled),
-                    model.insert(sort_key(k), k).is_none()
-                );
-            }
-            Op::RemoveAt(at) => {
-                if let Some(&k) = model.values().nth(at % model.len().max(1)) {
-                    prop_assert!(list.remove(k, &scrambled));
-                    model.remove(&sort_key(k));
-                    prop_assert!(!list.remove(k, &scrambled));
-                }
-            }
-            Op::RemoveOldest(n) => {
-                for _ in 0..n {
-                    let Some((_, k)) = model.pop_first() else {
-                        break;
-                    };
-                    prop_assert!(list.remove(k, &scrambled));
-                }
-            }
-            Op::Rank { time, slot } => {
-                let probe = key::from_parts(time, slot);
-                let want = model.range(..sort_key(probe)).count();
-                prop_assert_eq!(
-                    list.rank_where(|k| scrambled(k, probe) == Ordering::Less),
-                    want
-                );
-            }
-            Op::Walk { lo, len, rev } => {
-                let lo = lo % (model.len() + 2);
-                let mut want: Vec<Key> = model.values().copied().skip(lo).take(len).collect();
-                if rev {
-                    want.reverse();
-                }
-                prop_assert_eq!(walked(list, lo, lo + len, rev), want);
-            }
-        }
-        prop_assert_eq!(list.len(), model.len());
-        Ok(())
-    }
-
     proptest! {
         /// Small lists over a small domain (collisions, every list shape), checked after
         /// every op.
@@ -1017,10 +902,10 @@ mod tests {
             let mut list = PostingList::default();
             let mut model = Model::new();
             for op in &ops {
-                apply(&mut list, &mut model, op)?;
-                prop_assert!(list.check_invariants(&scrambled).is_ok(), "{:?}", list.check_invariants(&scrambled));
+                apply(&mut list, &mut model, op).map_err(TestCaseError::fail)?;
+                list.check_invariants(&scrambled).map_err(TestCaseError::fail)?;
             }
-            prop_assert_eq!(list.keys(), model_keys(&model));
+            same(&list, &model).map_err(TestCaseError::fail)?;
         }
 
         /// Lists of several groups, appended to and retired from the front.
@@ -1031,13 +916,18 @@ mod tests {
         ) {
             let (mut list, mut model) = appended(initial);
             for (i, op) in ops.iter().enumerate() {
-                apply(&mut list, &mut model, op)?;
+                apply(&mut list, &mut model, op).map_err(TestCaseError::fail)?;
                 if i % 50 == 0 {
-                    prop_assert!(list.check_invariants(&scrambled).is_ok(), "{:?}", list.check_invariants(&scrambled));
+                    list.check_invariants(&scrambled).map_err(TestCaseError::fail)?;
                 }
             }
-            prop_assert!(list.check_invariants(&scrambled).is_ok(), "{:?}", list.check_invariants(&scrambled));
-            prop_assert_eq!(list.keys(), model_keys(&model));
+            same(&list, &model).map_err(TestCaseError::fail)?;
+        }
+
+        /// The fuzz target's check, on random bytes.
+        #[test]
+        fn the_fuzz_check_passes_on_random_ops(data in proptest::collection::vec(any::<u8>(), 0..3_000)) {
+            super::super::check_posting_list_ops(&data).map_err(TestCaseError::fail)?;
         }
     }
 }
