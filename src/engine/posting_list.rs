@@ -161,6 +161,77 @@ impl Block {
         self.count -= 1;
     }
 
+    /// Adds `key`, which is not after `last`, editing the differences in place (no decode of
+    /// the whole block); returns `false` (changing nothing) if it is there already. O(count).
+    fn insert_not_after_last<C: Fn(Key, Key) -> Ordering>(&mut self, key: Key, cmp: &C) -> bool {
+        let mut spliced = Vec::with_capacity(8);
+        match cmp(key, self.first) {
+            Ordering::Equal => return false,
+            Ordering::Less => {
+                put_delta(&mut spliced, key, self.first);
+                self.deltas.splice(0..0, spliced);
+                self.first = key;
+                self.count += 1;
+                return true;
+            }
+            Ordering::Greater => {}
+        }
+        let (mut prev, mut at) = (self.first, 0);
+        while at < self.deltas.len() {
+            let start = at;
+            let next = get_delta(&self.deltas, &mut at, prev);
+            match cmp(next, key) {
+                Ordering::Less => prev = next,
+                Ordering::Equal => return false,
+                Ordering::Greater => {
+                    // prev < key < next: one difference becomes two.
+                    put_delta(&mut spliced, prev, key);
+                    put_delta(&mut spliced, key, next);
+                    self.deltas.splice(start..at, spliced);
+                    self.count += 1;
+                    return true;
+                }
+            }
+        }
+        debug_assert!(false, "a key after the block's last is appended, not inserted");
+        false
+    }
+
+    /// Removes `key` from a block of at least two keys, editing the differences in place;
+    /// returns `false` (changing nothing) if it is not there. O(count).
+    fn remove_from_several<C: Fn(Key, Key) -> Ordering>(&mut self, key: Key, cmp: &C) -> bool {
+        if key == self.first {
+            self.pop_first();
+            return true;
+        }
+        let (mut prev, mut at) = (self.first, 0);
+        while at < self.deltas.len() {
+            let start = at;
+            let current = get_delta(&self.deltas, &mut at, prev);
+            match cmp(current, key) {
+                Ordering::Less => prev = current,
+                Ordering::Greater => return false,
+                Ordering::Equal if at == self.deltas.len() => {
+                    // The last key: its difference goes, and the one before is last.
+                    self.deltas.truncate(start);
+                    self.last = prev;
+                    self.count -= 1;
+                    return true;
+                }
+                Ordering::Equal => {
+                    // prev < key < next: two differences become one.
+                    let next = get_delta(&self.deltas, &mut at, current);
+                    let mut spliced = Vec::with_capacity(8);
+                    put_delta(&mut spliced, prev, next);
+                    self.deltas.splice(start..at, spliced);
+                    self.count -= 1;
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     fn heap_bytes(&self) -> usize {
         self.deltas.capacity()
     }
@@ -326,6 +397,15 @@ impl PostingList {
     /// Adds `key`; returns `false` (changing nothing) if it is already there. O(1) amortised
     /// after every key held, O(log n + [`BLOCK_MAX`]) elsewhere.
     pub(crate) fn insert<C: Fn(Key, Key) -> Ordering>(&mut self, key: Key, cmp: &C) -> bool {
+        // The common case first: a key after every other (a job created now).
+        if self
+            .groups
+            .last()
+            .is_none_or(|group| cmp(group.last, key) == Ordering::Less)
+        {
+            self.push(key);
+            return true;
+        }
         let Some((g, b)) = self.locate(key, cmp) else {
             self.push(key);
             return true;
@@ -336,20 +416,16 @@ impl PostingList {
         let Some(block) = group.blocks.get_mut(b) else {
             return false;
         };
-        let mut keys = Vec::with_capacity(block.len() + 1);
-        block.decode_into(&mut keys);
-        let at = keys.partition_point(|&k| cmp(k, key) == Ordering::Less);
-        if keys.get(at) == Some(&key) {
+        if !block.insert_not_after_last(key, cmp) {
             return false;
         }
-        keys.insert(at, key);
-        if keys.len() > BLOCK_MAX {
+        if block.len() > BLOCK_MAX {
+            let mut keys = Vec::with_capacity(block.len());
+            block.decode_into(&mut keys);
             let (left, right) = keys.split_at(keys.len() / 2);
             if let (Some(left), Some(right)) = (Block::encode(left), Block::encode(right)) {
                 group.blocks.splice(b..=b, [left, right]);
             }
-        } else if let Some(new) = Block::encode(&keys) {
-            *block = new;
         }
         group.count += 1;
         if group.blocks.len() > GROUP_MAX {
@@ -375,21 +451,14 @@ impl PostingList {
         let Some(block) = group.blocks.get_mut(b) else {
             return false;
         };
-        if block.first == key && block.len() > 1 {
-            block.pop_first();
-        } else {
-            let mut keys = Vec::with_capacity(block.len());
-            block.decode_into(&mut keys);
-            let Ok(at) = keys.binary_search_by(|&k| cmp(k, key)) else {
+        if block.len() > 1 {
+            if !block.remove_from_several(key, cmp) {
                 return false;
-            };
-            keys.remove(at);
-            match Block::encode(&keys) {
-                Some(new) => *block = new,
-                None => {
-                    group.blocks.remove(b);
-                }
             }
+        } else if block.first == key {
+            group.blocks.remove(b);
+        } else {
+            return false;
         }
         group.merge_small(b);
         group.recount();
