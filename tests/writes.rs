@@ -307,3 +307,23 @@ fn an_index_holds_at_most_its_limit() {
     assert!(none.insert(jobs(&["a"]).remove(0)).is_err());
     assert!(none.load(Vec::new()).is_ok());
 }
+
+#[test]
+fn domain_types_give_back_what_they_hold() {
+    let output = SnapshotOutput::oss("oss-cn-beijing.aliyuncs.com", "frames").unwrap();
+    assert_eq!(output.endpoint(), "oss-cn-beijing.aliyuncs.com");
+    assert_eq!(output.bucket(), "frames");
+    assert_eq!(output.storage_type(), snapjobs::StorageType::Oss);
+    let id = snapjobs::JobId::new("job-7").unwrap();
+    assert_eq!(id.as_str(), "job-7");
+    assert_eq!(AsRef::<str>::as_ref(&id), "job-7");
+    assert_eq!(std::borrow::Borrow::<str>::borrow(&id), "job-7");
+    assert_eq!(id.to_string(), "job-7");
+    let job = Job::builder("job-7", t("2022-02-02T00:00:00Z"))
+        .output("oss-cn-beijing.aliyuncs.com", "frames")
+        .build()
+        .unwrap();
+    assert_eq!(job.bucket(), "frames");
+    assert_eq!(job.endpoint(), "oss-cn-beijing.aliyuncs.com");
+    assert_eq!(job.output(), output);
+}
