@@ -735,6 +735,28 @@ mod tests {
     }
 
     #[test]
+    fn a_leaf_left_under_its_minimum_merges_whichever_child_it_is() {
+        // Two leaves (65 and 64 keys) and three (86, 86, 85): empty each leaf in turn down
+        // to one under its minimum, first, middle and last child alike.
+        for n in [LEAF_MAX + 1, 2 * LEAF_MAX + 1] {
+            let keys: Vec<Key> = (0..n as u64).collect();
+            let leaves = even_runs(keys.clone(), LEAF_MAX);
+            let mut first = 0;
+            for leaf in &leaves {
+                let mut tree = OrderTree::from_sorted(keys.clone());
+                let mut model: BTreeSet<Key> = keys.iter().copied().collect();
+                let under = leaf.len() - (LEAF_MIN - 1);
+                for k in first as u64..(first + under) as u64 {
+                    assert!(tree.remove(k, &plain));
+                    model.remove(&k);
+                }
+                assert_like(&tree, &model);
+                first += leaf.len();
+            }
+        }
+    }
+
+    #[test]
     fn bulk_build_matches_inserts() {
         for n in [
             0,
