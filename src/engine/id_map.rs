@@ -77,3 +77,17 @@ impl IdMap {
         self.table.allocation_size()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_map_made_with_room_holds_that_many_without_growing() {
+        // A bulk load sizes the map once, for every job it adds.
+        let map = IdMap::with_capacity(1_000);
+        assert!(map.table.capacity() >= 1_000, "{}", map.table.capacity());
+        assert_eq!(map.len(), 0);
+        assert_eq!(IdMap::default().table.capacity(), 0);
+    }
+}

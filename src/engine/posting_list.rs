@@ -193,7 +193,10 @@ impl Block {
                 }
             }
         }
-        debug_assert!(false, "a key after the block's last is appended, not inserted");
+        debug_assert!(
+            false,
+            "a key after the block's last is appended, not inserted"
+        );
         false
     }
 
@@ -320,6 +323,51 @@ impl Group {
 pub(crate) struct PostingList {
     groups: Vec<Group>,
     len: usize,
+}
+
+/// The sum of the first `at` of `counts`, whose total is `total`, summed from the nearer
+/// end (a walk from the newest keys, the default order, starts at the end).
+fn sum_before(
+    counts: impl DoubleEndedIterator<Item = usize> + ExactSizeIterator,
+    total: usize,
+    at: usize,
+) -> usize {
+    let n = counts.len();
+    if at <= n / 2 {
+        counts.take(at).sum()
+    } else {
+        total - counts.rev().take(n.saturating_sub(at)).sum::<usize>()
+    }
+}
+
+/// Which of the runs of sizes `counts` (total `total`) holds the item at `rank` (< total),
+/// and its position in that run, scanning from the nearer end.
+fn nth_of(
+    counts: impl DoubleEndedIterator<Item = usize> + ExactSizeIterator,
+    total: usize,
+    rank: usize,
+) -> Option<(usize, usize)> {
+    let n = counts.len();
+    if rank < total / 2 {
+        let mut rest = rank;
+        for (i, count) in counts.enumerate() {
+            if rest < count {
+                return Some((i, rest));
+            }
+            rest -= count;
+        }
+        None
+    } else {
+        // `rest` counts the items after `rank`.
+        let mut rest = total.checked_sub(rank + 1)?;
+        for (i, count) in counts.rev().enumerate() {
+            if rest < count {
+                return Some((n - 1 - i, count - 1 - rest));
+            }
+            rest -= count;
+        }
+        None
+    }
 }
 
 /// How many leading `items` satisfy `below`, which holds for a prefix of them.
@@ -460,8 +508,11 @@ impl PostingList {
         } else {
             return false;
         }
+        group.count -= 1;
+        if let Some(last) = group.blocks.last() {
+            group.last = last.last;
+        }
         group.merge_small(b);
-        group.recount();
         if group.blocks.is_empty() {
             self.groups.remove(g);
         }
@@ -493,34 +544,28 @@ impl PostingList {
     /// O(log n + [`BLOCK_MAX`]).
     pub(crate) fn rank_where(&self, below: impl Fn(Key) -> bool) -> usize {
         let g = prefix_where(&self.groups, |g| below(g.last));
-        let mut rank: usize = self.groups.iter().take(g).map(|g| g.count).sum();
+        let mut rank = sum_before(self.groups.iter().map(|g| g.count), self.len, g);
         let Some(group) = self.groups.get(g) else {
             return rank;
         };
         let b = prefix_where(&group.blocks, |b| below(b.last));
-        rank += group.blocks.iter().take(b).map(Block::len).sum::<usize>();
+        rank += sum_before(group.blocks.iter().map(Block::len), group.count, b);
         if let Some(block) = group.blocks.get(b) {
             rank += block.iter().take_while(|&k| below(k)).count();
         }
         rank
     }
 
-    /// The group, block, and position in it of the key at rank `rank` (< len).
+    /// The group, block, and position in it of the key at rank `rank` (< len): a scan of the
+    /// group counts, then of the group's block counts, each from its nearer end.
     fn at_rank(&self, rank: usize) -> Option<(usize, usize, usize)> {
-        let mut rest = rank;
-        for (g, group) in self.groups.iter().enumerate() {
-            if rest < group.count {
-                for (b, block) in group.blocks.iter().enumerate() {
-                    if rest < block.len() {
-                        return Some((g, b, rest));
-                    }
-                    rest -= block.len();
-                }
-                return None;
-            }
-            rest -= group.count;
+        if rank >= self.len {
+            return None;
         }
-        None
+        let (g, rest) = nth_of(self.groups.iter().map(|g| g.count), self.len, rank)?;
+        let group = self.groups.get(g)?;
+        let (b, at) = nth_of(group.blocks.iter().map(Block::len), group.count, rest)?;
+        Some((g, b, at))
     }
 
     /// The blocks from group `g`, block `b` on, in order.
@@ -754,6 +799,28 @@ mod tests {
         let mut bytes = Vec::new();
         put_delta(&mut bytes, key::from_parts(5, 7), key::from_parts(6, 8));
         assert_eq!(bytes.len(), 1);
+    }
+
+    #[test]
+    fn a_group_splits_only_past_its_most_blocks() {
+        // 63 full blocks in one group, then inserts into one of them: the block splits, and
+        // the group, now at its most (64 blocks), does not; one more block splits it.
+        let (mut list, mut model) = appended((GROUP_MAX - 1) * BLOCK_MAX);
+        assert_eq!(list.groups.len(), 1);
+        let (time, slot) = (1_000 + 3 * BLOCK_MAX as u64, 5_000);
+        let inserted = key::from_parts(time, slot);
+        assert!(list.insert(inserted, &scrambled));
+        model.insert(sort_key(inserted), inserted);
+        assert_like(&list, &model);
+        assert_eq!(
+            (list.groups.len(), list.groups[0].blocks.len()),
+            (1, GROUP_MAX)
+        );
+        let inserted = key::from_parts(time + 2 * BLOCK_MAX as u64, slot);
+        assert!(list.insert(inserted, &scrambled));
+        model.insert(sort_key(inserted), inserted);
+        assert_like(&list, &model);
+        assert_eq!(list.groups.len(), 2);
     }
 
     #[test]
