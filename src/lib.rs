@@ -3,8 +3,7 @@
 //! `snapjobs` holds live snapshot jobs in an in-memory index ordered by creation time, with a
 //! bucket per status and a gram index over job names, and answers the API's listings (a time
 //! window, a status, a keyword, a page) with an exact `TotalCount`: in logarithmic time for a
-//! window and a status, and in logarithmic time plus a scan of one list's group counts (one
-//! per 8,192 keys) for a 2- or 3-byte keyword, whatever the page; in time proportional to the
+//! window, a status and a 2- or 3-byte keyword, whatever the page; in time proportional to the
 //! candidates it checks for a longer keyword or a keyword with a status, and to the window for
 //! a 1-byte keyword (see the cost table below). It does no I/O and reads no clock: the
 //! embedding server passes requests in, and `now` with them.
@@ -114,24 +113,21 @@
 //! grams of a name (about twice its length), k the lists a keyword query counts in the window
 //! (the keyword's trigrams, and the status bucket), r the keys it merges from the smallest of
 //! them (each next list taken while at most 4 times the candidates so far), c the candidates
-//! left to check, B = 128 the most keys in a block of a gram's posting list (a list's blocks
-//! are gathered in groups of up to 64, whose counts a rank search sums: n / 8192 is the most
-//! groups a list can have, a small term: 123 at 10^6 jobs).
+//! left to check.
 //!
 //! | operation | cost |
 //! | --- | --- |
 //! | [`JobIndex::list`], no keyword (any status, any page) | O(log n + p) |
-//! | [`JobIndex::list`], 2- or 3-byte keyword, no status | O(log n + n / 8192 + B + p) |
-//! | [`JobIndex::list`], longer keyword, or keyword with status | O(k (log n + n / 8192 + B) + r + c) |
+//! | [`JobIndex::list`], 2- or 3-byte keyword, no status | O(log n + p) |
+//! | [`JobIndex::list`], longer keyword, or keyword with status | O(k log n + r + c) |
 //! | [`JobIndex::list`], 1-byte keyword | O(log n + w); after a bulk load the window's names lie in memory in order |
 //! | [`JobIndex::get`], the keyword's id arm | O(1) expected |
 //! | [`JobIndex::len`], [`JobIndex::is_empty`], [`JobIndex::max_jobs`] | O(1) |
-//! | [`JobIndex::insert`] of a job created after every job held (a submission) | O(g + log n): an append to each gram list |
-//! | [`JobIndex::insert`] otherwise, [`JobIndex::remove`] | O(g (log n + B)) |
+//! | [`JobIndex::insert`], [`JobIndex::remove`] | O(g log n) |
 //! | [`JobIndex::set_status`] | O(log n) |
-//! | [`JobIndex::rename`] | O((g_old + g_new) (log n + B)) |
+//! | [`JobIndex::rename`] | O((g_old + g_new) log n) |
 //! | [`JobIndex::set_template`], [`JobIndex::set_output`], [`JobIndex::set_time_interval`] | O(1) expected |
-//! | [`JobIndex::load`] of m jobs | O((n + m) (log(n + m) + g)): one sort, a counting sort of the (gram, job) pairs, trees and lists built bottom-up |
+//! | [`JobIndex::load`] of m jobs | O((n + m) (log(n + m) + g)): one sort, trees built bottom-up |
 //! | [`JobIndex::jobs`], [`JobIndex::heap_bytes`] | O(n) |
 //! | [`RawRequest::from_query_string`], [`RawRequest::to_query`] | O(length of the parameters) |
 //! | [`JobLines::next_line`], [`parse_json_lines`] | O(length of the text) |

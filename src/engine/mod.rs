@@ -10,6 +10,10 @@ mod name_index;
 mod order_tree;
 mod per_status;
 mod planner;
+// Not yet the name index's lists (which are order trees): the compact representation is
+// built, tested and fuzzed, and its bulk build and memory accounting wait for the name index
+// to use it, once its keyword reads are as fast as the trees' (see its module docs).
+#[allow(dead_code)]
 mod posting_list;
 mod posting_list_check;
 
@@ -36,8 +40,7 @@ use per_status::PerStatus;
 pub const MAX_JOBS: usize = key::MAX_SLOTS;
 
 /// An in-memory index of jobs answering `ListLiveSnapshotJobs` queries: in logarithmic time
-/// for a window and a status, in logarithmic time and a scan of one list's group counts for a
-/// 2- or 3-byte keyword, in the candidates it checks otherwise.
+/// for a window, a status and a 2- or 3-byte keyword, in the candidates it checks otherwise.
 ///
 /// # Structure
 ///
@@ -48,10 +51,8 @@ pub const MAX_JOBS: usize = key::MAX_SLOTS;
 /// - **Order trees**: counted B+trees of keys. One holds every job, and one
 ///   per status holds that status's jobs, so a window with or without a status filter is two
 ///   O(log n) rank searches, `TotalCount` their difference, and any page a descent to its rank.
-/// - **Name index**: a posting list per bigram and trigram of the ASCII-folded names: the
-///   keys in blocks of up to 128, each key after a block's first stored as a variable-length
-///   difference from the one before (about 2 to 5 bytes), the blocks in counted groups of up
-///   to 64. A key after every other (a job created now) is appended to the last block.
+/// - **Name index**: a posting list (also an order tree) per bigram and
+///   trigram of the ASCII-folded names.
 /// - **Interner**: jobs with equal template and output share one copy of them.
 /// - **Planner**: picks, for each query, the cheapest exact list, or the smallest candidate
 ///   list narrowed by merging in the next smallest, to check.

@@ -2,8 +2,8 @@
 //!
 //! A name is read as bytes with ASCII letters folded to lower case (so matching ignores ASCII
 //! case and compares every other byte, CJK included, exactly). Every distinct bigram and
-//! trigram of a folded name has a posting list: a [`PostingList`] of the keys of the jobs
-//! whose names contain it, in the same (CreateTime, JobId) order as every tree, so a posting
+//! trigram of a folded name has a posting list: an [`OrderTree`] of the keys of the jobs whose
+//! names contain it, in the same (CreateTime, JobId) order as every other tree, so a posting
 //! list restricted to a time window is two searches and its size in the window a subtraction.
 //!
 //! - A 2- or 3-byte keyword is one gram: its posting list is exactly the jobs whose names
@@ -17,7 +17,7 @@ use hashbrown::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::key::Key;
-use super::posting_list::PostingList;
+use super::order_tree::{OrderTree, TreeBuilder};
 use std::cmp::Ordering;
 
 /// A bigram or trigram of folded bytes: the length in the top byte, the bytes below it.
@@ -53,11 +53,11 @@ impl Hasher for GramHasher {
 
 /// Posting lists, one per gram present in some name.
 ///
-/// Invariants: every list is non-empty and a valid [`PostingList`]; the key of a job is in the
+/// Invariants: every list is non-empty and a valid [`OrderTree`]; the key of a job is in the
 /// list of gram `g` exactly when `g` is a gram of the job's folded name.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct NameIndex {
-    pub(crate) postings: HashMap<Gram, PostingList, BuildHasherDefault<GramHasher>>,
+    pub(crate) postings: HashMap<Gram, OrderTree, BuildHasherDefault<GramHasher>>,
 }
 
 fn bigram(a: u8, b: u8) -> Gram {
@@ -124,28 +124,11 @@ pub(crate) fn name_contains(name: &str, keyword: &str) -> bool {
     }
 }
 
-/// The posting list of each gram, numbered as `starts` numbers them: gram `i`'s jobs are
-/// `by_gram[starts[i]..starts[i + 1]]`, positions in `keys`.
-fn build_lists(starts: &[usize], by_gram: &[u32], keys: &[Key]) -> Vec<PostingList> {
-    let mut buffer: Vec<Key> = Vec::new();
-    starts
-        .windows(2)
-        .map(|run| {
-            buffer.clear();
-            if let (Some(&from), Some(&to)) = (run.first(), run.get(1)) {
-                let positions = by_gram.get(from..to).unwrap_or_default();
-                buffer.extend(positions.iter().filter_map(|&p| keys.get(p as usize)));
-            }
-            PostingList::from_sorted(&buffer)
-        })
-        .collect()
-}
-
 impl NameIndex {
     /// Builds the lists for `jobs`, given as (key, name) in key order. O(total name length):
-    /// a first pass numbers the grams and records each job's, a second appends each job's key
-    /// to each of its grams' lists (a counting sort by gram, which keeps each gram's keys in
-    /// key order).
+    /// a first pass counts each gram's postings, a second pushes each job's key into the
+    /// leaves of each of its grams' lists (a counting sort by gram, which keeps each gram's
+    /// keys in key order), and each list's branches are then built bottom-up.
     pub(crate) fn from_sorted<'a>(jobs: impl Iterator<Item = (Key, &'a str)>) -> NameIndex {
         // Pass 1: every job's grams, numbered densely in order of first sight, in job order;
         // and how many postings each gram has.
@@ -179,47 +162,32 @@ impl NameIndex {
         }
         drop(numbers);
         drop(last_poster);
-        // Pass 2: a counting sort of the (gram, job) pairs by gram, which keeps each gram's
-        // jobs in job order (which is key order); then each gram's list built from its run.
-        let mut starts: Vec<usize> = Vec::with_capacity(counts.len() + 1);
-        let mut total = 0;
-        for &count in &counts {
-            starts.push(total);
-            total += count as usize;
-        }
-        starts.push(total);
-        drop(counts);
-        let mut cursor = starts.clone();
-        let mut by_gram: Vec<u32> = vec![0; total];
+        // Pass 2: each gram's keys, pushed in job order (which is key order) straight into
+        // the leaves of its list.
+        let mut lists: Vec<TreeBuilder> = counts
+            .iter()
+            .map(|&count| TreeBuilder::new(count as usize))
+            .collect();
         let mut from = 0;
-        for (position, &(_, to)) in (0u32..).zip(&jobs_grams) {
+        for &(key, to) in &jobs_grams {
             let numbers = flat.get(from..to);
             debug_assert!(numbers.is_some(), "each job's grams lie in `flat`");
             for &number in numbers.unwrap_or_default() {
-                let at = cursor.get_mut(number as usize).map(|at| {
-                    *at += 1;
-                    *at - 1
-                });
-                if let Some(slot) = at.and_then(|at| by_gram.get_mut(at)) {
-                    *slot = position;
+                if let Some(list) = lists.get_mut(number as usize) {
+                    list.push(key);
                 }
             }
             from = to;
         }
         drop(flat);
-        drop(cursor);
-        let keys: Vec<Key> = jobs_grams.iter().map(|&(key, _)| key).collect();
-        drop(jobs_grams);
-        let lists = build_lists(&starts, &by_gram, &keys);
         let mut postings = HashMap::with_capacity_and_hasher(codes.len(), Default::default());
         for (gram, list) in codes.into_iter().zip(lists) {
-            postings.insert(gram, list);
+            postings.insert(gram, list.finish());
         }
         NameIndex { postings }
     }
 
-    /// Posts `key` under each of `grams`. O(grams) for a key after every other in the lists
-    /// (a job created now), O(grams · log n) otherwise.
+    /// Posts `key` under each of `grams`. O(grams · log n).
     pub(crate) fn add<C: Fn(Key, Key) -> Ordering>(&mut self, grams: &[Gram], key: Key, cmp: &C) {
         for &gram in grams {
             self.postings.entry(gram).or_default().insert(key, cmp);
@@ -245,7 +213,7 @@ impl NameIndex {
     }
 
     /// The posting list of `gram`, if any name has it.
-    pub(crate) fn list(&self, gram: Gram) -> Option<&PostingList> {
+    pub(crate) fn list(&self, gram: Gram) -> Option<&OrderTree> {
         self.postings.get(&gram)
     }
 
@@ -255,7 +223,7 @@ impl NameIndex {
             + self
                 .postings
                 .values()
-                .map(PostingList::heap_bytes)
+                .map(OrderTree::heap_bytes)
                 .sum::<usize>()
     }
 }

@@ -379,6 +379,45 @@ fn walk_node<F: FnMut(Key) -> ControlFlow<()>>(
     }
 }
 
+/// Builds an [`OrderTree`] of a known number of keys pushed in order, filling its leaves in
+/// place (no buffer of all the keys first).
+#[derive(Debug)]
+pub(crate) struct TreeBuilder {
+    plan: EvenRuns,
+    leaves: Vec<Vec<Key>>,
+}
+
+impl TreeBuilder {
+    /// A builder for a tree of `n` keys.
+    pub(crate) fn new(n: usize) -> TreeBuilder {
+        TreeBuilder {
+            plan: EvenRuns::new(n, LEAF_MAX),
+            leaves: Vec::new(),
+        }
+    }
+
+    /// Appends `key`, which comes after every key pushed before it. O(1).
+    pub(crate) fn push(&mut self, key: Key) {
+        let started = self.leaves.len();
+        let full = self
+            .leaves
+            .last()
+            .is_none_or(|leaf| leaf.len() >= self.plan.size(started - 1));
+        if full {
+            self.leaves
+                .push(Vec::with_capacity(self.plan.size(started)));
+        }
+        if let Some(leaf) = self.leaves.last_mut() {
+            leaf.push(key);
+        }
+    }
+
+    /// The tree of the keys pushed, which must be the `n` it was made for. O(leaves).
+    pub(crate) fn finish(self) -> OrderTree {
+        OrderTree::from_leaves(self.leaves)
+    }
+}
+
 impl OrderTree {
     /// Builds a tree from keys already strictly increasing under the comparator. O(n).
     pub(crate) fn from_sorted(keys: Vec<Key>) -> OrderTree {
@@ -410,11 +449,14 @@ impl OrderTree {
         }
     }
 
-    /// How many keys it holds (for tests). O(1).
-    #[cfg(test)]
-    #[allow(clippy::len_without_is_empty)]
+    /// How many keys it holds. O(1).
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Whether it holds no key. O(1).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// Adds `key`; returns `false` (changing nothing) if it is already there. O(log n).

@@ -22,7 +22,6 @@ use std::ops::ControlFlow;
 
 use super::name_index::{keyword_grams, name_contains};
 use super::order_tree::OrderTree;
-use super::posting_list::PostingList;
 use super::{JobIndex, Key, compare, key, key_of};
 use crate::job::Job;
 use crate::query::Page;
@@ -48,33 +47,10 @@ impl PageRange {
     }
 }
 
-/// A list of keys the planner draws from: an order tree or a gram's posting list.
-#[derive(Clone, Copy)]
-enum Tree<'t> {
-    Order(&'t OrderTree),
-    Postings(&'t PostingList),
-}
-
-impl Tree<'_> {
-    fn rank_where(self, below: impl Fn(Key) -> bool) -> usize {
-        match self {
-            Tree::Order(tree) => tree.rank_where(below),
-            Tree::Postings(list) => list.rank_where(below),
-        }
-    }
-
-    fn walk(self, lo: usize, hi: usize, rev: bool, f: impl FnMut(Key) -> ControlFlow<()>) {
-        match self {
-            Tree::Order(tree) => tree.walk(lo, hi, rev, f),
-            Tree::Postings(list) => list.walk(lo, hi, rev, f),
-        }
-    }
-}
-
 /// A tree and the ranks `[lo, hi)` of its keys in the window.
 #[derive(Clone, Copy)]
 struct Source<'t> {
-    tree: Tree<'t>,
+    tree: &'t OrderTree,
     lo: usize,
     hi: usize,
 }
@@ -99,10 +75,10 @@ pub(super) fn list<'a>(index: &'a JobIndex, query: &Query) -> Page<'a> {
         lo: tree.rank_where(|k| k < lo_bound),
         hi: tree.rank_where(|k| k < hi_bound),
     };
-    let base = in_window(Tree::Order(match query.status() {
+    let base = in_window(match query.status() {
         Some(status) => index.by_status.get(status),
         None => &index.all,
-    }));
+    });
     let page = PageRange::of(query);
     let to_jobs = |(keys, total): (Vec<Key>, usize)| Page {
         jobs: keys.into_iter().filter_map(job_at).collect(),
@@ -125,7 +101,7 @@ pub(super) fn list<'a>(index: &'a JobIndex, query: &Query) -> Page<'a> {
     let mut gram_lists = Vec::new();
     for gram in keyword_grams(keyword) {
         match index.names.list(gram) {
-            Some(list) => gram_lists.push(in_window(Tree::Postings(list))),
+            Some(tree) => gram_lists.push(in_window(tree)),
             // No name has this gram, so no name contains the keyword.
             None => {
                 return to_jobs(exact(

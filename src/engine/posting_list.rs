@@ -16,6 +16,12 @@
 //! block, inserts, and encodes it again, splitting it (and its group) when full; a removal does
 //! the same, and merges a block with a neighbour when the two hold few keys together, so that
 //! blocks stay, on average, at least a quarter full whatever the order of writes.
+//!
+//! Status: built, tested against a sorted map and fuzzed, but not yet the name index's lists.
+//! Measured in the name index at 10^6 jobs, it took the index from 470 to 280 bytes a job,
+//! and made keyword listings 2 to 5 times slower (the rank searches and walks decode up to a
+//! block of differences, where a tree leaf is read directly) and writes at an old CreateTime
+//! about twice as slow; the name index waits for reads as fast as the trees'.
 
 use std::cmp::Ordering;
 use std::ops::ControlFlow;
