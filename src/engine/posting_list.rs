@@ -853,6 +853,29 @@ mod tests {
     }
 
     #[test]
+    fn a_bulk_build_equals_appends() {
+        let full_group = BLOCK_MAX * GROUP_MAX;
+        for n in [
+            0,
+            1,
+            BLOCK_MAX,
+            BLOCK_MAX + 1,
+            full_group,
+            full_group + 1,
+            2 * full_group + 5,
+        ] {
+            let (appended_list, model) = appended(n);
+            let built = PostingList::from_sorted(&model_keys(&model));
+            assert_like(&built, &model);
+            assert_eq!(built.groups.len(), appended_list.groups.len(), "{n}");
+            assert_eq!(
+                walked(&built, 0, n, true),
+                walked(&appended_list, 0, n, true)
+            );
+        }
+    }
+
+    #[test]
     fn retention_removes_from_the_front_until_empty() {
         let (mut list, mut model) = appended(3 * BLOCK_MAX * GROUP_MAX + 5);
         let keys = model_keys(&model);
