@@ -101,7 +101,7 @@ fn every_kind_of_damage_is_caught() {
             let (_, k) = slot_and_key(ix, "j1");
             let slots = &ix.slots;
             let gram = name_index::grams_of("zz")[0];
-            ix.names.add(&[gram], k, &|a, b| compare(slots, a, b));
+            ix.names.add(&[gram], 0, k, &|a, b| compare(slots, a, b));
         }),
         ("is not true", |ix| {
             // A posting of j1's slot at another time.
@@ -109,15 +109,36 @@ fn every_kind_of_damage_is_caught() {
             let slots = &ix.slots;
             let gram = name_index::grams_of("ca")[0];
             let cmp = |a, b| compare(slots, a, b);
-            ix.names.withdraw(&[gram], k, &cmp);
+            ix.names.withdraw(&[gram], 0, k, &cmp);
             let later = Timestamp::parse("2023-01-01T00:00:00Z").unwrap();
-            ix.names.add(&[gram], key::make(later, slot), &cmp);
+            ix.names.add(&[gram], 0, key::make(later, slot), &cmp);
         }),
         ("the names have", |ix| {
             let (_, k) = slot_and_key(ix, "j1");
             let slots = &ix.slots;
             let gram = name_index::grams_of("ca")[0];
-            ix.names.withdraw(&[gram], k, &|a, b| compare(slots, a, b));
+            ix.names
+                .withdraw(&[gram], 0, k, &|a, b| compare(slots, a, b));
+        }),
+        ("list of byte 0x7a", |ix| {
+            // A byte j1's name lacks.
+            let (_, k) = slot_and_key(ix, "j1");
+            let slots = &ix.slots;
+            ix.names
+                .add(&[], 1 << b'z', k, &|a, b| compare(slots, a, b));
+        }),
+        ("list of byte 0x63", |ix| {
+            // A byte j1's name has, withdrawn.
+            let (_, k) = slot_and_key(ix, "j1");
+            let slots = &ix.slots;
+            ix.names
+                .withdraw(&[], 1 << b'c', k, &|a, b| compare(slots, a, b));
+        }),
+        ("byte lists", |ix| {
+            ix.names.bytes.pop();
+        }),
+        ("there are no byte lists", |ix| {
+            ix.names.bytes.clear();
         }),
     ];
     for (expected, damage) in cases {

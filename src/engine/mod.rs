@@ -10,10 +10,6 @@ mod name_index;
 mod order_tree;
 mod per_status;
 mod planner;
-// Not yet the name index's lists (which are order trees): the compact representation is
-// built, tested and fuzzed, and its bulk build and memory accounting wait for the name index
-// to use it, once its keyword reads are as fast as the trees' (see its module docs).
-#[allow(dead_code)]
 mod posting_list;
 mod posting_list_check;
 
@@ -330,6 +326,7 @@ impl JobIndex {
         intern(&mut self.interned, &mut job);
         let key = key_of(&job, slot);
         let grams = name_index::grams_of(job.name());
+        let bytes = name_index::ascii_bytes_of(job.name());
         let status = job.status();
         if let Some(place) = self.slots.get_mut(slot as usize) {
             *place = Some(job);
@@ -339,7 +336,7 @@ impl JobIndex {
         let cmp = |a, b| compare(slots, a, b);
         self.all.insert(key, &cmp);
         self.by_status.get_mut(status).insert(key, &cmp);
-        self.names.add(&grams, key, &cmp);
+        self.names.add(&grams, bytes, key, &cmp);
         Ok(())
     }
 
@@ -518,10 +515,15 @@ impl JobIndex {
             .filter(|g| old.binary_search(g).is_err())
             .copied()
             .collect();
+        let (old_bytes, new_bytes) = (
+            name_index::ascii_bytes_of(job.name()),
+            name_index::ascii_bytes_of(&checked),
+        );
         let slots = &self.slots;
         let cmp = |a, b| compare(slots, a, b);
-        self.names.withdraw(&gone, key, &cmp);
-        self.names.add(&added, key, &cmp);
+        self.names
+            .withdraw(&gone, old_bytes & !new_bytes, key, &cmp);
+        self.names.add(&added, new_bytes & !old_bytes, key, &cmp);
         if let Some(job) = self.job_mut(slot) {
             job.set_name(&checked);
         }
@@ -622,11 +624,12 @@ impl JobIndex {
         let (slot, job) = self.slot_of(id)?;
         let key = key_of(job, slot);
         let grams = name_index::grams_of(job.name());
+        let bytes = name_index::ascii_bytes_of(job.name());
         let status = job.status();
         // Checked: the job is held. From here on nothing fails.
         let slots = &self.slots;
         let cmp = |a, b| compare(slots, a, b);
-        self.names.withdraw(&grams, key, &cmp);
+        self.names.withdraw(&grams, bytes, key, &cmp);
         self.by_status.get_mut(status).remove(key, &cmp);
         self.all.remove(key, &cmp);
         self.ids.remove(slots, id);
@@ -810,6 +813,34 @@ impl JobIndex {
             return Err(format!(
                 "{postings} postings, the names have {needed} grams"
             ));
+        }
+        // Byte lists: none, or one per ASCII byte, each valid and holding exactly the keys
+        // of the jobs whose folded names contain its byte.
+        if !matches!(self.names.bytes.len(), 0 | 128) {
+            return Err(format!("{} byte lists", self.names.bytes.len()));
+        }
+        for (b, list) in (0u8..).zip(&self.names.bytes) {
+            list.check_invariants(&cmp)?;
+            let want: Vec<Key> = expected
+                .iter()
+                .copied()
+                .filter(|&k| {
+                    matches!(slots.get(key::slot(k) as usize), Some(Some(job))
+                        if name_index::ascii_bytes_of(job.name()) & 1 << b != 0)
+                })
+                .collect();
+            if list.keys() != want {
+                return Err(format!(
+                    "the list of byte {b:#x} does not hold exactly its jobs"
+                ));
+            }
+        }
+        if self.names.bytes.is_empty()
+            && self
+                .jobs()
+                .any(|job| name_index::ascii_bytes_of(job.name()) != 0)
+        {
+            return Err("a name has ASCII bytes and there are no byte lists".into());
         }
         Ok(())
     }

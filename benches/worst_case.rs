@@ -1,0 +1,176 @@
+//! The slowest listings: common keywords over a month that holds every job.
+//!
+//! Data: the realistic names of `support/synth.rs`, their CreateTimes uniform over one 30-day
+//! window (a busy month, or a tenant that keeps a month of jobs), and every query asks for
+//! that whole window. A keyword's matches are then a large share of all the jobs, and
+//! `TotalCount` must count them all.
+//!
+//! Keywords, chosen on the first 10^5 jobs by their share of names (ASCII folded): the most
+//! common byte, the most common 4-byte substring, the most common 6-byte substring. Scenarios,
+//! each in both orders (`_desc`, `_asc`): `month_1byte`, `month_4byte`, `month_6byte`,
+//! `month_4byte_status` (with status `Started`) and `month_4byte_deep_page` (half-way through
+//! the 4-byte keyword's matches). Peers: snapjobs, the reference model (`naive`) and SQLite
+//! in memory (`sqlite`, as in `peers.rs`); each answer is checked equal before timing.
+//!
+//! `cargo bench --bench worst_case` (`SNAPJOBS_BENCH_MONTH_SIZES=100000` for other sizes).
+
+#[path = "support/sqlite.rs"]
+mod sqlite;
+#[path = "support/synth.rs"]
+mod synth;
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion};
+use snapjobs::reference::Model;
+use snapjobs::{Job, JobIndex, Query, SortBy, Status};
+use sqlite::Sqlite;
+
+const SEED: u64 = 42;
+const MONTH_SECONDS: u64 = 30 * 86_400;
+
+fn sizes() -> Vec<usize> {
+    match std::env::var("SNAPJOBS_BENCH_MONTH_SIZES") {
+        Ok(list) => list
+            .split(',')
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| n.trim().parse().expect("sizes: numbers"))
+            .collect(),
+        Err(_) => vec![1_000_000],
+    }
+}
+
+/// `n` jobs with realistic names, created in the 30 days from `synth::day(0)`.
+fn month_jobs(n: usize) -> Vec<Job> {
+    let mut generator = synth::Generator::named(SEED, synth::Names::Realistic);
+    let mut times = synth::Rng::new(SEED + 7);
+    (0..n as u64)
+        .map(|i| {
+            let at = synth::day(0).saturating_add_seconds(times.below(MONTH_SECONDS) as i64);
+            generator.job_at(i, at)
+        })
+        .collect()
+}
+
+/// The most common `len`-byte substring of the folded names of `jobs`, counting each name
+/// once, and its share of the names.
+fn most_common(jobs: &[Job], len: usize) -> (String, f64) {
+    let mut counts: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for job in jobs {
+        let folded = job.name().to_ascii_lowercase();
+        seen.clear();
+        for w in folded.as_bytes().windows(len) {
+            if std::str::from_utf8(w).is_ok() && seen.insert(w.to_vec()) {
+                *counts.entry(w.to_vec()).or_default() += 1;
+            }
+        }
+    }
+    let (best, count) = counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+        .expect("names have substrings");
+    (
+        String::from_utf8(best).expect("checked UTF-8"),
+        count as f64 / jobs.len() as f64,
+    )
+}
+
+fn ids_of(page: &snapjobs::Page<'_>) -> Vec<String> {
+    page.jobs.iter().map(|j| j.id().to_string()).collect()
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    for n in sizes() {
+        let jobs = month_jobs(n);
+        let sample = &jobs[..jobs.len().min(100_000)];
+        let (one, one_share) = most_common(sample, 1);
+        let (four, four_share) = most_common(sample, 4);
+        let (six, six_share) = most_common(sample, 6);
+        eprintln!(
+            "month of {n} jobs: 1-byte {one:?} ({:.1}% of names), 4-byte {four:?} ({:.1}%), 6-byte {six:?} ({:.1}%)",
+            one_share * 100.0,
+            four_share * 100.0,
+            six_share * 100.0
+        );
+        let mut index = JobIndex::new();
+        index.load(jobs.clone()).unwrap();
+        let mut model = Model::new();
+        model.load(jobs.clone()).unwrap();
+        let db = Sqlite::load(&jobs, false);
+        let month = Query::new(
+            synth::day(0),
+            synth::day(0).saturating_add_seconds(MONTH_SECONDS as i64),
+        )
+        .unwrap();
+        let with = |keyword: &str| month.clone().with_keyword(keyword).unwrap();
+        let deep = {
+            let q = with(&four);
+            let total = index.list(&q).total_count;
+            q.with_page((total / 2 / 10).max(1), 10).unwrap()
+        };
+        let scenarios: [(&str, Query); 5] = [
+            ("month_1byte", with(&one)),
+            ("month_4byte", with(&four)),
+            ("month_6byte", with(&six)),
+            (
+                "month_4byte_status",
+                with(&four).with_status(Some(Status::Started)),
+            ),
+            ("month_4byte_deep_page", deep),
+        ];
+        let param = format!("{n}-month");
+        for (name, query) in scenarios {
+            for sort in [SortBy::Desc, SortBy::Asc] {
+                let query = query.clone().with_sort(sort);
+                let group_name = format!("{name}_{}", sort.as_str().to_ascii_lowercase());
+                let page = index.list(&query);
+                let want = (ids_of(&page), page.total_count);
+                let naive = model.list(&query);
+                assert_eq!((ids_of(&naive), naive.total_count), want, "naive differs");
+                let (rows, total) = (sqlite::View {
+                    db: &db,
+                    fts: false,
+                })
+                .list(&query);
+                let rows: Vec<String> = rows.into_iter().map(|r| r.job_id).collect();
+                assert_eq!((rows, total), want, "sqlite differs");
+                eprintln!("{group_name}: TotalCount {}", want.1);
+
+                let mut group = c.benchmark_group(&group_name);
+                group
+                    .sample_size(10)
+                    .warm_up_time(Duration::from_millis(300))
+                    .measurement_time(Duration::from_secs(2));
+                group.bench_with_input(BenchmarkId::new("snapjobs", &param), &query, |b, q| {
+                    b.iter(|| {
+                        let page = index.list(black_box(q));
+                        black_box((page.jobs.len(), page.total_count))
+                    })
+                });
+                group.bench_with_input(BenchmarkId::new("naive", &param), &query, |b, q| {
+                    b.iter(|| {
+                        let page = model.list(black_box(q));
+                        black_box((page.jobs.len(), page.total_count))
+                    })
+                });
+                group.bench_with_input(BenchmarkId::new("sqlite", &param), &query, |b, q| {
+                    b.iter(|| {
+                        black_box(
+                            (sqlite::View {
+                                db: &db,
+                                fts: false,
+                            })
+                            .list(black_box(q)),
+                        )
+                    })
+                });
+                group.finish();
+            }
+        }
+    }
+    c.final_summary();
+}
