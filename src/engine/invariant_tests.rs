@@ -7,11 +7,11 @@ use super::{JobIndex, Key, compare, key, key_of, name_index};
 use crate::job::{Job, Status};
 use crate::time::Timestamp;
 
-/// 300 jobs on a few times, names with shared grams, three templates; a tenth removed, so
+/// 600 jobs on a few times, names with shared grams, three templates; a tenth removed, so
 /// there are free slots.
 fn healthy() -> JobIndex {
     let at = Timestamp::parse("2022-02-02T00:00:00Z").unwrap();
-    let jobs = (0..300).map(|i| {
+    let jobs = (0..600).map(|i| {
         Job::builder(
             &format!("j{i}"),
             at.saturating_add_seconds(i64::from(i / 7)),
@@ -24,7 +24,7 @@ fn healthy() -> JobIndex {
     });
     let mut index = JobIndex::new();
     index.load(jobs).unwrap();
-    for i in (0..300).step_by(10) {
+    for i in (0..600).step_by(10) {
         index.remove(&format!("j{i}")).unwrap();
     }
     index.check_invariants().unwrap();
@@ -83,15 +83,22 @@ fn every_kind_of_damage_is_caught() {
         ("all-jobs tree", |ix| {
             let (_, k) = slot_and_key(ix, "j5");
             let slots = &ix.slots;
-            ix.all.remove(k, &|a, b| compare(slots, a, b));
+            let bytes_of = |k| super::bytes_at(slots, k);
+            ix.all
+                .remove_counted(k, &|a, b| compare(slots, a, b), &bytes_of);
         }),
         ("tree does not hold exactly its jobs", |ix| {
             // j1 is paused: move its key to the started tree only.
             let (_, k) = slot_and_key(ix, "j1");
             let slots = &ix.slots;
             let cmp = |a, b| compare(slots, a, b);
-            ix.by_status.get_mut(Status::Paused).remove(k, &cmp);
-            ix.by_status.get_mut(Status::Started).insert(k, &cmp);
+            let bytes_of = |k| super::bytes_at(slots, k);
+            ix.by_status
+                .get_mut(Status::Paused)
+                .remove_counted(k, &cmp, &bytes_of);
+            ix.by_status
+                .get_mut(Status::Started)
+                .insert_counted(k, &cmp, &bytes_of);
         }),
         ("empty posting list", |ix| {
             ix.names.postings.insert(0x0200_7a7a, Default::default());
@@ -101,7 +108,7 @@ fn every_kind_of_damage_is_caught() {
             let (_, k) = slot_and_key(ix, "j1");
             let slots = &ix.slots;
             let gram = name_index::grams_of("zz")[0];
-            ix.names.add(&[gram], 0, k, &|a, b| compare(slots, a, b));
+            ix.names.add(&[gram], k, &|a, b| compare(slots, a, b));
         }),
         ("is not true", |ix| {
             // A posting of j1's slot at another time.
@@ -109,36 +116,40 @@ fn every_kind_of_damage_is_caught() {
             let slots = &ix.slots;
             let gram = name_index::grams_of("ca")[0];
             let cmp = |a, b| compare(slots, a, b);
-            ix.names.withdraw(&[gram], 0, k, &cmp);
+            ix.names.withdraw(&[gram], k, &cmp);
             let later = Timestamp::parse("2023-01-01T00:00:00Z").unwrap();
-            ix.names.add(&[gram], 0, key::make(later, slot), &cmp);
+            ix.names.add(&[gram], key::make(later, slot), &cmp);
         }),
         ("the names have", |ix| {
             let (_, k) = slot_and_key(ix, "j1");
             let slots = &ix.slots;
             let gram = name_index::grams_of("ca")[0];
-            ix.names
-                .withdraw(&[gram], 0, k, &|a, b| compare(slots, a, b));
+            ix.names.withdraw(&[gram], k, &|a, b| compare(slots, a, b));
         }),
-        ("list of byte 0x7a", |ix| {
-            // A byte j1's name lacks.
-            let (_, k) = slot_and_key(ix, "j1");
+        ("child byte counts are not its keys'", |ix| {
+            // j1's bytes moved in the all-jobs tree's counts only.
+            let (slot, k) = slot_and_key(ix, "j1");
+            let bytes =
+                name_index::ascii_bytes_of(ix.slots[slot as usize].as_ref().unwrap().name());
             let slots = &ix.slots;
-            ix.names
-                .add(&[], 1 << b'z', k, &|a, b| compare(slots, a, b));
+            assert!(
+                ix.all
+                    .rebyte(k, &|a, b| compare(slots, a, b), bytes, 1 << b'z')
+            );
         }),
-        ("list of byte 0x63", |ix| {
-            // A byte j1's name has, withdrawn.
-            let (_, k) = slot_and_key(ix, "j1");
+        ("child byte counts are not its keys'", |ix| {
+            // The same in its status tree.
+            let (slot, k) = slot_and_key(ix, "j1");
+            let bytes =
+                name_index::ascii_bytes_of(ix.slots[slot as usize].as_ref().unwrap().name());
             let slots = &ix.slots;
-            ix.names
-                .withdraw(&[], 1 << b'c', k, &|a, b| compare(slots, a, b));
+            let tree = ix.by_status.get_mut(Status::Paused);
+            assert!(tree.rebyte(k, &|a, b| compare(slots, a, b), bytes, 0));
         }),
-        ("byte lists", |ix| {
-            ix.names.bytes.pop();
-        }),
-        ("there are no byte lists", |ix| {
-            ix.names.bytes.clear();
+        ("a status tree is not byte-counted", |ix| {
+            // A status tree built without counts.
+            let keys = ix.by_status.get(Status::Init).keys();
+            *ix.by_status.get_mut(Status::Init) = super::OrderTree::from_sorted(keys);
         }),
     ];
     for (expected, damage) in cases {

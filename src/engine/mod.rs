@@ -10,6 +10,10 @@ mod name_index;
 mod order_tree;
 mod per_status;
 mod planner;
+// Not yet the name index's lists (which are order trees): the compact representation is
+// built, tested and fuzzed, and its bulk build and memory accounting wait for the name index
+// to use it, once its keyword reads are as fast as the trees' (see its module docs).
+#[allow(dead_code)]
 mod posting_list;
 mod posting_list_check;
 
@@ -36,7 +40,8 @@ use per_status::PerStatus;
 pub const MAX_JOBS: usize = key::MAX_SLOTS;
 
 /// An in-memory index of jobs answering `ListLiveSnapshotJobs` queries: in logarithmic time
-/// for a window, a status and a 2- or 3-byte keyword, in the candidates it checks otherwise.
+/// for a window, a status and a 1- to 3-byte keyword, in the keys it merges and the
+/// candidates it checks otherwise.
 ///
 /// # Structure
 ///
@@ -47,6 +52,8 @@ pub const MAX_JOBS: usize = key::MAX_SLOTS;
 /// - **Order trees**: counted B+trees of keys. One holds every job, and one
 ///   per status holds that status's jobs, so a window with or without a status filter is two
 ///   O(log n) rank searches, `TotalCount` their difference, and any page a descent to its rank.
+///   These trees also count, below each child, the keys whose names have each ASCII byte, so
+///   a 1-byte keyword's matches in a window are counted and paged the same way.
 /// - **Name index**: a posting list (also an order tree) per bigram and
 ///   trigram of the ASCII-folded names.
 /// - **Interner**: jobs with equal template and output share one copy of them.
@@ -135,6 +142,17 @@ fn id_at(slots: &[Option<Job>], key: Key) -> &str {
     }
 }
 
+/// The ASCII bytes of the name of the job a key names (see [`name_index::ascii_bytes_of`]).
+fn bytes_at(slots: &[Option<Job>], key: Key) -> u128 {
+    match slots.get(key::slot(key) as usize) {
+        Some(Some(job)) => name_index::ascii_bytes_of(job.name()),
+        _ => {
+            debug_assert!(false, "key {key:#x} names an empty slot");
+            0
+        }
+    }
+}
+
 fn key_of(job: &Job, slot: u32) -> Key {
     key::make(job.create_time(), slot)
 }
@@ -179,8 +197,8 @@ impl JobIndex {
             slots: Vec::new(),
             free: Vec::new(),
             ids: IdMap::default(),
-            all: OrderTree::default(),
-            by_status: PerStatus::default(),
+            all: OrderTree::byte_counted(),
+            by_status: PerStatus::default().map(|_: ()| OrderTree::byte_counted()),
             names: NameIndex::default(),
             interned: HashMap::default(),
         }
@@ -326,7 +344,6 @@ impl JobIndex {
         intern(&mut self.interned, &mut job);
         let key = key_of(&job, slot);
         let grams = name_index::grams_of(job.name());
-        let bytes = name_index::ascii_bytes_of(job.name());
         let status = job.status();
         if let Some(place) = self.slots.get_mut(slot as usize) {
             *place = Some(job);
@@ -334,9 +351,12 @@ impl JobIndex {
         self.ids.insert(&self.slots, slot);
         let slots = &self.slots;
         let cmp = |a, b| compare(slots, a, b);
-        self.all.insert(key, &cmp);
-        self.by_status.get_mut(status).insert(key, &cmp);
-        self.names.add(&grams, bytes, key, &cmp);
+        let bytes_of = |k| bytes_at(slots, k);
+        self.all.insert_counted(key, &cmp, &bytes_of);
+        self.by_status
+            .get_mut(status)
+            .insert_counted(key, &cmp, &bytes_of);
+        self.names.add(&grams, key, &cmp);
         Ok(())
     }
 
@@ -445,8 +465,9 @@ impl JobIndex {
                 .copied()
                 .zip(slots.iter().flatten().map(Job::name)),
         );
-        self.by_status = by_status.map(OrderTree::from_sorted);
-        self.all = OrderTree::from_sorted(keys);
+        let bytes_of = |k| bytes_at(slots, k);
+        self.by_status = by_status.map(|keys| OrderTree::from_sorted_byte_counted(keys, &bytes_of));
+        self.all = OrderTree::from_sorted_byte_counted(keys, &bytes_of);
         self.ids = ids;
     }
 
@@ -472,8 +493,13 @@ impl JobIndex {
         if old != status {
             let slots = &self.slots;
             let cmp = |a, b| compare(slots, a, b);
-            self.by_status.get_mut(old).remove(key, &cmp);
-            self.by_status.get_mut(status).insert(key, &cmp);
+            let bytes_of = |k| bytes_at(slots, k);
+            self.by_status
+                .get_mut(old)
+                .remove_counted(key, &cmp, &bytes_of);
+            self.by_status
+                .get_mut(status)
+                .insert_counted(key, &cmp, &bytes_of);
         }
         if let Some(job) = self.job_mut(slot) {
             job.set_status(status);
@@ -519,11 +545,17 @@ impl JobIndex {
             name_index::ascii_bytes_of(job.name()),
             name_index::ascii_bytes_of(&checked),
         );
+        let status = job.status();
         let slots = &self.slots;
         let cmp = |a, b| compare(slots, a, b);
-        self.names
-            .withdraw(&gone, old_bytes & !new_bytes, key, &cmp);
-        self.names.add(&added, new_bytes & !old_bytes, key, &cmp);
+        self.names.withdraw(&gone, key, &cmp);
+        self.names.add(&added, key, &cmp);
+        if old_bytes != new_bytes {
+            self.all.rebyte(key, &cmp, old_bytes, new_bytes);
+            self.by_status
+                .get_mut(status)
+                .rebyte(key, &cmp, old_bytes, new_bytes);
+        }
         if let Some(job) = self.job_mut(slot) {
             job.set_name(&checked);
         }
@@ -624,14 +656,16 @@ impl JobIndex {
         let (slot, job) = self.slot_of(id)?;
         let key = key_of(job, slot);
         let grams = name_index::grams_of(job.name());
-        let bytes = name_index::ascii_bytes_of(job.name());
         let status = job.status();
         // Checked: the job is held. From here on nothing fails.
         let slots = &self.slots;
         let cmp = |a, b| compare(slots, a, b);
-        self.names.withdraw(&grams, bytes, key, &cmp);
-        self.by_status.get_mut(status).remove(key, &cmp);
-        self.all.remove(key, &cmp);
+        let bytes_of = |k| bytes_at(slots, k);
+        self.names.withdraw(&grams, key, &cmp);
+        self.by_status
+            .get_mut(status)
+            .remove_counted(key, &cmp, &bytes_of);
+        self.all.remove_counted(key, &cmp, &bytes_of);
         self.ids.remove(slots, id);
         self.free.push(slot);
         let removed = self.slots.get_mut(slot as usize).and_then(Option::take);
@@ -643,10 +677,9 @@ impl JobIndex {
 
     /// The page of jobs that match `query`, and how many match in all.
     ///
-    /// O(log n + p) without a keyword, and with a 2- or 3-byte keyword and no status;
+    /// O(log n + p) without a keyword, and with a 1- to 3-byte keyword and no status;
     /// O(k log n + r + c) with a longer keyword or a status (k lists counted, r keys merged, c
-    /// candidates checked); O(log n + w) with a 1-byte keyword (w jobs in the window). See the
-    /// table on the crate's front page.
+    /// candidates checked). See the table on the crate's front page.
     ///
     /// # Examples
     /// ```
@@ -761,7 +794,11 @@ impl JobIndex {
             }
         }
         // Order trees.
-        self.all.check_invariants(&cmp)?;
+        let bytes_of = |k| bytes_at(slots, k);
+        if !self.all.is_byte_counted() || self.by_status.iter().any(|(_, t)| !t.is_byte_counted()) {
+            return Err("the all-jobs or a status tree is not byte-counted".into());
+        }
+        self.all.check_invariants_counted(&cmp, &bytes_of)?;
         let mut expected: Vec<Key> = (0u32..)
             .zip(slots)
             .filter_map(|(slot, job)| job.as_ref().map(|job| key_of(job, slot)))
@@ -771,7 +808,7 @@ impl JobIndex {
             return Err("the all-jobs tree does not hold exactly the jobs' keys".into());
         }
         for (status, tree) in self.by_status.iter() {
-            tree.check_invariants(&cmp)?;
+            tree.check_invariants_counted(&cmp, &bytes_of)?;
             let of_status: Vec<Key> = expected
                 .iter()
                 .copied()
@@ -813,34 +850,6 @@ impl JobIndex {
             return Err(format!(
                 "{postings} postings, the names have {needed} grams"
             ));
-        }
-        // Byte lists: none, or one per ASCII byte, each valid and holding exactly the keys
-        // of the jobs whose folded names contain its byte.
-        if !matches!(self.names.bytes.len(), 0 | 128) {
-            return Err(format!("{} byte lists", self.names.bytes.len()));
-        }
-        for (b, list) in (0u8..).zip(&self.names.bytes) {
-            list.check_invariants(&cmp)?;
-            let want: Vec<Key> = expected
-                .iter()
-                .copied()
-                .filter(|&k| {
-                    matches!(slots.get(key::slot(k) as usize), Some(Some(job))
-                        if name_index::ascii_bytes_of(job.name()) & 1 << b != 0)
-                })
-                .collect();
-            if list.keys() != want {
-                return Err(format!(
-                    "the list of byte {b:#x} does not hold exactly its jobs"
-                ));
-            }
-        }
-        if self.names.bytes.is_empty()
-            && self
-                .jobs()
-                .any(|job| name_index::ascii_bytes_of(job.name()) != 0)
-        {
-            return Err("a name has ASCII bytes and there are no byte lists".into());
         }
         Ok(())
     }

@@ -11,18 +11,15 @@
 //! - A longer keyword is covered by its trigrams: only jobs in every one of their lists can
 //!   match, so the planner takes the rarest (in the window), narrows it by merging in the
 //!   next rarest, and checks each remaining candidate's name.
-//! - A 1-byte keyword (an ASCII byte, as a 1-byte UTF-8 string must be) has a **byte list**:
-//!   the jobs whose folded names contain that byte, a compact [`PostingList`] (about 2 bytes
-//!   a key instead of a tree leaf's 8), so its listing is exact as well. There are at most 128
-//!   of them, one per ASCII byte, and most names hold a dozen or more of those bytes: these
-//!   lists are long and dense, which is where the compact lists save most.
+//! - A 1-byte keyword (an ASCII byte, as a 1-byte UTF-8 string must be) has no gram: the
+//!   all-jobs and status trees count, for each ASCII byte, the jobs whose folded names have it
+//!   (see [`ascii_bytes_of`] and the byte-counted [`OrderTree`]), which makes it exact too.
 
 use hashbrown::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::key::Key;
 use super::order_tree::{OrderTree, TreeBuilder};
-use super::posting_list::PostingList;
 use std::cmp::Ordering;
 
 /// A bigram or trigram of folded bytes: the length in the top byte, the bytes below it.
@@ -56,16 +53,13 @@ impl Hasher for GramHasher {
     }
 }
 
-/// Posting lists, one per gram present in some name, and one per ASCII byte.
+/// Posting lists, one per gram present in some name.
 ///
-/// Invariants: every gram list is non-empty and a valid [`OrderTree`]; the key of a job is in
-/// the list of gram `g` exactly when `g` is a gram of the job's folded name. `bytes` is empty
-/// or holds 128 valid [`PostingList`]s, and the key of a job is in `bytes[b]` exactly when
-/// byte `b` is in the job's folded name (see [`ascii_bytes_of`]).
+/// Invariants: every list is non-empty and a valid [`OrderTree`]; the key of a job is in the
+/// list of gram `g` exactly when `g` is a gram of the job's folded name.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct NameIndex {
     pub(crate) postings: HashMap<Gram, OrderTree, BuildHasherDefault<GramHasher>>,
-    pub(crate) bytes: Vec<PostingList>,
 }
 
 /// The ASCII bytes of a name, ASCII letters folded to lower case, as a set: bit `b` is set
@@ -74,17 +68,6 @@ pub(crate) fn ascii_bytes_of(name: &str) -> u128 {
     name.bytes()
         .filter(u8::is_ascii)
         .fold(0, |set, b| set | 1 << b.to_ascii_lowercase())
-}
-
-/// The bytes of a set made by [`ascii_bytes_of`], ascending.
-pub(crate) fn bytes_in(mut set: u128) -> impl Iterator<Item = u8> {
-    std::iter::from_fn(move || {
-        let b = u8::try_from(set.trailing_zeros())
-            .ok()
-            .filter(|&b| b < 128)?;
-        set &= set - 1;
-        Some(b)
-    })
 }
 
 fn bigram(a: u8, b: u8) -> Gram {
@@ -157,7 +140,6 @@ impl NameIndex {
     /// leaves of each of its grams' lists (a counting sort by gram, which keeps each gram's
     /// keys in key order), and each list's branches are then built bottom-up.
     pub(crate) fn from_sorted<'a>(jobs: impl Iterator<Item = (Key, &'a str)>) -> NameIndex {
-        let mut bytes: Vec<PostingList> = (0..128).map(|_| PostingList::default()).collect();
         // Pass 1: every job's grams, numbered densely in order of first sight, in job order;
         // and how many postings each gram has.
         let mut numbers: HashMap<Gram, u32, BuildHasherDefault<GramHasher>> = HashMap::default();
@@ -169,11 +151,6 @@ impl NameIndex {
         let mut last_poster: Vec<usize> = Vec::new();
         let mut grams = Vec::new();
         for (position, (key, name)) in jobs.enumerate() {
-            for b in bytes_in(ascii_bytes_of(name)) {
-                if let Some(list) = bytes.get_mut(usize::from(b)) {
-                    list.push(key);
-                }
-            }
             raw_grams_into(name, &mut grams);
             for &gram in &grams {
                 let number = *numbers.entry(gram).or_insert_with(|| {
@@ -217,28 +194,13 @@ impl NameIndex {
         for (gram, list) in codes.into_iter().zip(lists) {
             postings.insert(gram, list.finish());
         }
-        NameIndex { postings, bytes }
+        NameIndex { postings }
     }
 
-    /// Posts `key` under each of `grams` and each byte of `bytes` (a set made by
-    /// [`ascii_bytes_of`]). O((grams + bytes) · log n).
-    pub(crate) fn add<C: Fn(Key, Key) -> Ordering>(
-        &mut self,
-        grams: &[Gram],
-        bytes: u128,
-        key: Key,
-        cmp: &C,
-    ) {
+    /// Posts `key` under each of `grams`. O(grams · log n).
+    pub(crate) fn add<C: Fn(Key, Key) -> Ordering>(&mut self, grams: &[Gram], key: Key, cmp: &C) {
         for &gram in grams {
             self.postings.entry(gram).or_default().insert(key, cmp);
-        }
-        if bytes != 0 && self.bytes.is_empty() {
-            self.bytes = (0..128).map(|_| PostingList::default()).collect();
-        }
-        for b in bytes_in(bytes) {
-            if let Some(list) = self.bytes.get_mut(usize::from(b)) {
-                list.insert(key, cmp);
-            }
         }
     }
 
@@ -247,7 +209,6 @@ impl NameIndex {
     pub(crate) fn withdraw<C: Fn(Key, Key) -> Ordering>(
         &mut self,
         grams: &[Gram],
-        bytes: u128,
         key: Key,
         cmp: &C,
     ) {
@@ -259,18 +220,6 @@ impl NameIndex {
                 }
             }
         }
-        for b in bytes_in(bytes) {
-            if let Some(list) = self.bytes.get_mut(usize::from(b)) {
-                list.remove(key, cmp);
-            }
-        }
-    }
-
-    /// The byte list of `byte` (folded), if any name has it.
-    pub(crate) fn byte_list(&self, byte: u8) -> Option<&PostingList> {
-        self.bytes
-            .get(usize::from(byte.to_ascii_lowercase()))
-            .filter(|list| !list.is_empty())
     }
 
     /// The posting list of `gram`, if any name has it.
@@ -280,13 +229,7 @@ impl NameIndex {
 
     /// Bytes of heap held by the lists and their table.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.bytes.capacity() * size_of::<PostingList>()
-            + self
-                .bytes
-                .iter()
-                .map(PostingList::heap_bytes)
-                .sum::<usize>()
-            + self.postings.allocation_size()
+        self.postings.allocation_size()
             + self
                 .postings
                 .values()
@@ -318,14 +261,13 @@ mod tests {
         assert_eq!(ascii_bytes_of(""), 0);
         assert_eq!(ascii_bytes_of("aA"), 1 << b'a');
         assert_eq!(
-            bytes_in(ascii_bytes_of("Zz-9 北")).collect::<Vec<_>>(),
-            [b' ', b'-', b'9', b'z']
+            ascii_bytes_of("Zz-9 北"),
+            1 << b'z' | 1 << b'-' | 1 << b'9' | 1 << b' '
         );
-        // Every ASCII byte, and no other.
+        // Every ASCII byte, and no other: upper-case letters fold.
         let all: String = (0..128u8).map(char::from).collect();
-        assert_eq!(bytes_in(ascii_bytes_of(&all)).count(), 128 - 26);
-        assert_eq!(bytes_in(u128::MAX).count(), 128);
-        assert_eq!(bytes_in(u128::MAX).last(), Some(127));
+        let upper = (b'A'..=b'Z').fold(0u128, |set, b| set | 1 << b);
+        assert_eq!(ascii_bytes_of(&all), !upper);
     }
 
     #[test]

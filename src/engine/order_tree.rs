@@ -6,6 +6,14 @@
 //! [`key`](super::key)); ties are broken by a comparator the caller passes in, which is why
 //! every method that places a key takes one.
 //!
+//! A tree may also be **byte-counted**: each child then records, for every ASCII byte, how
+//! many keys below it belong to jobs whose folded names contain that byte (see
+//! [`ByteCounts`]). The counts say how many keys of a window have a byte, and where the j-th
+//! of them is, in O(log n) descents, without a list per byte: a job's bytes are read from its
+//! name (through a function the caller passes in) only in the one or two leaves where a
+//! search ends. The all-jobs and per-status trees are byte-counted, so a 1-byte keyword, with
+//! or without a status, is exact.
+//!
 //! Within a node, a search halves the range only until [`SCAN`] entries are left, then scans
 //! them: the processor issues the loads of a scan ahead and in parallel, where each step of a
 //! binary search waits for the line the previous step chose. On an index too large for the
@@ -26,6 +34,78 @@ const BRANCH_MAX: usize = 64;
 /// Fewest children of a branch other than the root.
 const BRANCH_MIN: usize = BRANCH_MAX / 4;
 
+/// For each ASCII byte, how many keys of a subtree name a job whose folded name contains it.
+pub(crate) type ByteCounts = [u32; 128];
+
+/// A key's ASCII bytes as a set: bit `b` is set when its job's folded name contains byte `b`.
+pub(crate) type ByteSet = u128;
+
+/// How a byte-counted tree learns the [`ByteSet`] of a key: from its job's name.
+pub(crate) type BytesOf<'a> = &'a dyn Fn(Key) -> ByteSet;
+
+fn add_bytes(counts: &mut ByteCounts, set: ByteSet) {
+    let mut rest = set;
+    while rest != 0 {
+        let b = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+        if let Some(count) = counts.get_mut(b) {
+            *count += 1;
+        }
+    }
+}
+
+fn sub_bytes(counts: &mut ByteCounts, set: ByteSet) {
+    let mut rest = set;
+    while rest != 0 {
+        let b = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+        if let Some(count) = counts.get_mut(b) {
+            *count -= 1;
+        }
+    }
+}
+
+/// Adds `moved` to `counts`, or takes it away if `subtract`.
+fn shift_counts(counts: &mut ByteCounts, moved: &ByteCounts, subtract: bool) {
+    for (c, m) in counts.iter_mut().zip(moved.iter()) {
+        if subtract {
+            *c -= m;
+        } else {
+            *c += m;
+        }
+    }
+}
+
+/// The byte count of `byte` in `counts` (0 for a byte that is not ASCII).
+fn byte_count(counts: &ByteCounts, byte: u8) -> usize {
+    counts.get(usize::from(byte)).map_or(0, |&c| c as usize)
+}
+
+fn has_byte(bytes: ByteSet, byte: u8) -> bool {
+    byte < 128 && bytes >> byte & 1 == 1
+}
+
+/// The byte counts of the keys under `node`: from its children's counts, or from the keys'
+/// byte sets in a leaf.
+fn counts_of(node: &Node, bytes_of: BytesOf<'_>) -> Box<ByteCounts> {
+    let mut counts = Box::new([0; 128]);
+    match node {
+        Node::Leaf(keys) => {
+            for &k in keys {
+                add_bytes(&mut counts, bytes_of(k));
+            }
+        }
+        Node::Branch(children) => {
+            for child in children {
+                if let Some(child_counts) = &child.bytes {
+                    shift_counts(&mut counts, child_counts, false);
+                }
+            }
+        }
+    }
+    counts
+}
+
 /// A counted B+tree of distinct keys in comparator order.
 ///
 /// Invariants (checked by [`OrderTree::check_invariants`]):
@@ -35,11 +115,14 @@ const BRANCH_MIN: usize = BRANCH_MAX / 4;
 ///   root `BRANCH_MIN..=BRANCH_MAX` children; a root branch has at least 2 children, a root
 ///   leaf at most `LEAF_MAX` keys;
 /// - each [`Child`] records the exact number of keys below it and its largest key;
+/// - in a byte-counted tree every child records its [`ByteCounts`], exactly those of the keys
+///   below it; in another, none does;
 /// - `len` is the number of keys.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct OrderTree {
     root: Node,
     len: usize,
+    byte_counted: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -54,12 +137,13 @@ impl Default for Node {
     }
 }
 
-/// A subtree with its key count and largest key.
+/// A subtree with its key count and largest key, and in a byte-counted tree its byte counts.
 #[derive(Clone, Debug)]
 struct Child {
     count: usize,
     max: Key,
     node: Node,
+    bytes: Option<Box<ByteCounts>>,
 }
 
 impl Node {
@@ -99,23 +183,25 @@ impl Node {
         }
     }
 
-    /// Wraps the node as a child, or `None` if it is empty.
-    fn into_child(self) -> Option<Child> {
+    /// Wraps the node as a child, or `None` if it is empty; with its byte counts if
+    /// `bytes_of` is given (a byte-counted tree).
+    fn into_child(self, bytes_of: Option<BytesOf<'_>>) -> Option<Child> {
         let max = self.max_key()?;
         Some(Child {
             count: self.count(),
             max,
+            bytes: bytes_of.map(|bytes_of| counts_of(&self, bytes_of)),
             node: self,
         })
     }
 
     /// Moves the upper half of the entries into a new sibling.
-    fn split_half(&mut self) -> Option<Child> {
+    fn split_half(&mut self, bytes_of: Option<BytesOf<'_>>) -> Option<Child> {
         let right = match self {
             Node::Leaf(keys) => Node::Leaf(keys.split_off(keys.len() / 2)),
             Node::Branch(children) => Node::Branch(children.split_off(children.len() / 2)),
         };
-        right.into_child()
+        right.into_child(bytes_of)
     }
 
     /// Appends the entries of `right`, a node of the same depth whose keys all come after.
@@ -132,7 +218,13 @@ impl Node {
             Node::Leaf(keys) => keys.capacity() * size_of::<Key>(),
             Node::Branch(children) => {
                 children.capacity() * size_of::<Child>()
-                    + children.iter().map(|c| c.node.heap_bytes()).sum::<usize>()
+                    + children
+                        .iter()
+                        .map(|c| {
+                            c.node.heap_bytes()
+                                + c.bytes.as_ref().map_or(0, |_| size_of::<ByteCounts>())
+                        })
+                        .sum::<usize>()
             }
         }
     }
@@ -187,7 +279,9 @@ fn insert_into<C: Fn(Key, Key) -> Ordering>(
     node: &mut Node,
     key: Key,
     cmp: &C,
+    bytes: Option<(ByteSet, BytesOf<'_>)>,
 ) -> (bool, Option<Child>) {
+    let bytes_of = bytes.map(|(_, bytes_of)| bytes_of);
     let inserted = match node {
         Node::Leaf(keys) => match search_leaf(keys, key, cmp) {
             Ok(_) => false,
@@ -201,23 +295,29 @@ fn insert_into<C: Fn(Key, Key) -> Ordering>(
             let Some(child) = children.get_mut(at) else {
                 return (false, None);
             };
-            let (inserted, split) = insert_into(&mut child.node, key, cmp);
+            let (inserted, split) = insert_into(&mut child.node, key, cmp, bytes);
             if inserted {
                 child.count += 1;
                 if cmp(key, child.max) == Ordering::Greater {
                     child.max = key;
                 }
+                if let (Some(counts), Some((set, _))) = (&mut child.bytes, bytes) {
+                    add_bytes(counts, set);
+                }
             }
             if let Some(right) = split {
                 child.count -= right.count;
                 child.max = max_after_split(&child.node, child.max);
+                if let (Some(counts), Some(moved)) = (&mut child.bytes, &right.bytes) {
+                    shift_counts(counts, moved, true);
+                }
                 children.insert(at + 1, right);
             }
             inserted
         }
     };
     let split = if node.entries() > node.max_entries() {
-        node.split_half()
+        node.split_half(bytes_of)
     } else {
         None
     };
@@ -225,7 +325,12 @@ fn insert_into<C: Fn(Key, Key) -> Ordering>(
 }
 
 /// Removes `key` from under `node`; returns whether it was there.
-fn remove_from<C: Fn(Key, Key) -> Ordering>(node: &mut Node, key: Key, cmp: &C) -> bool {
+fn remove_from<C: Fn(Key, Key) -> Ordering>(
+    node: &mut Node,
+    key: Key,
+    cmp: &C,
+    bytes: Option<(ByteSet, BytesOf<'_>)>,
+) -> bool {
     match node {
         Node::Leaf(keys) => match search_leaf(keys, key, cmp) {
             Ok(at) => {
@@ -239,15 +344,18 @@ fn remove_from<C: Fn(Key, Key) -> Ordering>(node: &mut Node, key: Key, cmp: &C) 
             let Some(child) = children.get_mut(at) else {
                 return false;
             };
-            if !remove_from(&mut child.node, key, cmp) {
+            if !remove_from(&mut child.node, key, cmp, bytes) {
                 return false;
             }
             child.count -= 1;
+            if let (Some(counts), Some((set, _))) = (&mut child.bytes, bytes) {
+                sub_bytes(counts, set);
+            }
             if let Some(max) = child.node.max_key() {
                 child.max = max;
             }
             if child.node.entries() < child.node.min_entries() {
-                rebalance(children, at);
+                rebalance(children, at, bytes.map(|(_, bytes_of)| bytes_of));
             }
             true
         }
@@ -264,7 +372,7 @@ fn max_after_split(node: &Node, stale: Key) -> Key {
 
 /// Restores the size bounds of `children[at]`, which is under its minimum, by merging it with
 /// a neighbour and, if the two together overflow, splitting them evenly again.
-fn rebalance(children: &mut Vec<Child>, at: usize) {
+fn rebalance(children: &mut Vec<Child>, at: usize, bytes_of: Option<BytesOf<'_>>) {
     if children.len() < 2 {
         return;
     }
@@ -279,11 +387,17 @@ fn rebalance(children: &mut Vec<Child>, at: usize) {
     left.node.append(right.node);
     left.count += right.count;
     left.max = right.max;
+    if let (Some(counts), Some(moved)) = (&mut left.bytes, &right.bytes) {
+        shift_counts(counts, moved, false);
+    }
     if left.node.entries() > left.node.max_entries()
-        && let Some(new_right) = left.node.split_half()
+        && let Some(new_right) = left.node.split_half(bytes_of)
     {
         left.count -= new_right.count;
         left.max = max_after_split(&left.node, left.max);
+        if let (Some(counts), Some(moved)) = (&mut left.bytes, &new_right.bytes) {
+            shift_counts(counts, moved, true);
+        }
         children.insert(left_at + 1, new_right);
     }
 }
@@ -379,6 +493,117 @@ fn walk_node<F: FnMut(Key) -> ControlFlow<()>>(
     }
 }
 
+/// What a walk over the keys with one byte is after: the byte, how many of the keys with it
+/// are still to be skipped, and how to read a key's byte set.
+struct ByteWalk<'a> {
+    byte: u8,
+    skip: usize,
+    bytes_of: BytesOf<'a>,
+}
+
+/// Visits the keys with `walk.byte` at ranks `lo..hi` (relative to `node`, which holds
+/// `count` keys) in ascending order or, if `rev`, descending, after skipping `walk.skip` of
+/// them: whole children at once by their byte counts where they lie inside the ranks.
+fn walk_byte_node<F: FnMut(Key) -> ControlFlow<()>>(
+    node: &Node,
+    count: usize,
+    (lo, hi): (usize, usize),
+    rev: bool,
+    walk: &mut ByteWalk<'_>,
+    f: &mut F,
+) -> ControlFlow<()> {
+    match node {
+        Node::Leaf(keys) => {
+            let run = keys.get(lo..hi);
+            debug_assert!(run.is_some(), "ranks {lo}..{hi} lie within the leaf");
+            let mut visit = |k: Key| {
+                if !has_byte((walk.bytes_of)(k), walk.byte) {
+                    ControlFlow::Continue(())
+                } else if walk.skip > 0 {
+                    walk.skip -= 1;
+                    ControlFlow::Continue(())
+                } else {
+                    f(k)
+                }
+            };
+            let run = run.unwrap_or_default();
+            if rev {
+                run.iter().rev().try_for_each(|&k| visit(k))
+            } else {
+                run.iter().try_for_each(|&k| visit(k))
+            }
+        }
+        Node::Branch(children) => {
+            let mut visit = |child: &Child, start: usize| {
+                let end = start + child.count;
+                if end <= lo || hi <= start {
+                    return ControlFlow::Continue(());
+                }
+                let inside = lo <= start && end <= hi;
+                let with_byte = child.bytes.as_ref().map(|c| byte_count(c, walk.byte));
+                match with_byte {
+                    Some(0) => return ControlFlow::Continue(()),
+                    Some(n) if inside && n <= walk.skip => {
+                        walk.skip -= n;
+                        return ControlFlow::Continue(());
+                    }
+                    _ => {}
+                }
+                let range = (lo.max(start) - start, hi.min(end) - start);
+                walk_byte_node(&child.node, child.count, range, rev, walk, f)
+            };
+            if rev {
+                let mut end = count;
+                for child in children.iter().rev() {
+                    let start = end - child.count;
+                    if end <= lo {
+                        break;
+                    }
+                    visit(child, start)?;
+                    end = start;
+                }
+            } else {
+                let mut start = 0;
+                for child in children {
+                    if start >= hi {
+                        break;
+                    }
+                    visit(child, start)?;
+                    start += child.count;
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+}
+
+/// Moves the byte counts of `key` from `old` to `new` along its path; returns whether `key`
+/// is under `node`, changing nothing if not.
+fn rebyte_under<C: Fn(Key, Key) -> Ordering>(
+    node: &mut Node,
+    key: Key,
+    cmp: &C,
+    (old, new): (ByteSet, ByteSet),
+) -> bool {
+    match node {
+        Node::Leaf(keys) => search_leaf(keys, key, cmp).is_ok(),
+        Node::Branch(children) => {
+            let at = child_for(children, |max| cmp(max, key) == Ordering::Less);
+            let Some(child) = children.get_mut(at) else {
+                return false;
+            };
+            if !rebyte_under(&mut child.node, key, cmp, (old, new)) {
+                return false;
+            }
+            if let Some(counts) = &mut child.bytes {
+                sub_bytes(counts, old);
+                add_bytes(counts, new);
+            }
+            true
+        }
+    }
+}
+
 /// Builds an [`OrderTree`] of a known number of keys pushed in order, filling its leaves in
 /// place (no buffer of all the keys first).
 #[derive(Debug)]
@@ -414,39 +639,63 @@ impl TreeBuilder {
 
     /// The tree of the keys pushed, which must be the `n` it was made for. O(leaves).
     pub(crate) fn finish(self) -> OrderTree {
-        OrderTree::from_leaves(self.leaves)
+        OrderTree::from_leaves(self.leaves, None)
     }
 }
 
 impl OrderTree {
     /// Builds a tree from keys already strictly increasing under the comparator. O(n).
+    #[cfg(test)]
     pub(crate) fn from_sorted(keys: Vec<Key>) -> OrderTree {
-        OrderTree::from_leaves(even_runs(keys, LEAF_MAX))
+        OrderTree::from_leaves(even_runs(keys, LEAF_MAX), None)
     }
 
-    /// Builds a tree from its leaves, in order, sized as [`EvenRuns`] plans. O(leaves).
-    fn from_leaves(leaves: Vec<Vec<Key>>) -> OrderTree {
+    /// An empty byte-counted tree.
+    pub(crate) fn byte_counted() -> OrderTree {
+        OrderTree {
+            byte_counted: true,
+            ..OrderTree::default()
+        }
+    }
+
+    /// A byte-counted tree of keys already strictly increasing under the comparator, each
+    /// key's byte set given by `bytes_of`. O(n · name length).
+    pub(crate) fn from_sorted_byte_counted(keys: Vec<Key>, bytes_of: BytesOf<'_>) -> OrderTree {
+        OrderTree::from_leaves(even_runs(keys, LEAF_MAX), Some(bytes_of))
+    }
+
+    /// Builds a tree from its leaves, in order, sized as [`EvenRuns`] plans, byte-counted if
+    /// `bytes_of` is given. O(leaves), or O(n · name length) byte-counted.
+    fn from_leaves(leaves: Vec<Vec<Key>>, bytes_of: Option<BytesOf<'_>>) -> OrderTree {
         let len = leaves.iter().map(Vec::len).sum();
+        let byte_counted = bytes_of.is_some();
         if leaves.len() <= 1 {
             return OrderTree {
                 root: Node::Leaf(leaves.into_iter().next().unwrap_or_default()),
                 len,
+                byte_counted,
             };
         }
         let mut level: Vec<Child> = leaves
             .into_iter()
-            .filter_map(|run| Node::Leaf(run).into_child())
+            .filter_map(|run| Node::Leaf(run).into_child(bytes_of))
             .collect();
         while level.len() > BRANCH_MAX {
             level = even_runs(level, BRANCH_MAX)
                 .into_iter()
-                .filter_map(|run| Node::Branch(run).into_child())
+                .filter_map(|run| Node::Branch(run).into_child(bytes_of))
                 .collect();
         }
         OrderTree {
             root: Node::Branch(level),
             len,
+            byte_counted,
         }
+    }
+
+    /// Whether it is byte-counted. O(1).
+    pub(crate) fn is_byte_counted(&self) -> bool {
+        self.byte_counted
     }
 
     /// How many keys it holds. O(1).
@@ -460,14 +709,38 @@ impl OrderTree {
     }
 
     /// Adds `key`; returns `false` (changing nothing) if it is already there. O(log n).
+    /// Not for a byte-counted tree, which takes [`OrderTree::insert_counted`].
     pub(crate) fn insert<C: Fn(Key, Key) -> Ordering>(&mut self, key: Key, cmp: &C) -> bool {
-        let (inserted, split) = insert_into(&mut self.root, key, cmp);
+        debug_assert!(!self.byte_counted, "a byte-counted tree inserts counted");
+        self.insert_with(key, cmp, None)
+    }
+
+    /// Adds `key`, whose job's byte set `bytes_of` tells (as it does for every key held, in
+    /// a byte-counted tree); returns `false` (changing nothing) if it is already there.
+    /// O(log n), plus a leaf's names when a node splits.
+    pub(crate) fn insert_counted<C: Fn(Key, Key) -> Ordering>(
+        &mut self,
+        key: Key,
+        cmp: &C,
+        bytes_of: BytesOf<'_>,
+    ) -> bool {
+        let bytes = self.byte_counted.then(|| (bytes_of(key), bytes_of));
+        self.insert_with(key, cmp, bytes)
+    }
+
+    fn insert_with<C: Fn(Key, Key) -> Ordering>(
+        &mut self,
+        key: Key,
+        cmp: &C,
+        bytes: Option<(ByteSet, BytesOf<'_>)>,
+    ) -> bool {
+        let (inserted, split) = insert_into(&mut self.root, key, cmp, bytes);
         if inserted {
             self.len += 1;
         }
         if let Some(right) = split {
             let left = std::mem::take(&mut self.root);
-            if let Some(left) = left.into_child() {
+            if let Some(left) = left.into_child(bytes.map(|(_, bytes_of)| bytes_of)) {
                 self.root = Node::Branch(vec![left, right]);
             }
         }
@@ -475,8 +748,32 @@ impl OrderTree {
     }
 
     /// Removes `key`; returns `false` (changing nothing) if it is not there. O(log n).
+    /// Not for a byte-counted tree, which takes [`OrderTree::remove_counted`].
     pub(crate) fn remove<C: Fn(Key, Key) -> Ordering>(&mut self, key: Key, cmp: &C) -> bool {
-        if !remove_from(&mut self.root, key, cmp) {
+        debug_assert!(!self.byte_counted, "a byte-counted tree removes counted");
+        self.remove_with(key, cmp, None)
+    }
+
+    /// Removes `key`, whose job's byte set `bytes_of` tells (still the one it had when it was
+    /// inserted); returns `false` (changing nothing) if it is not there. O(log n), plus a
+    /// leaf's names when nodes merge and split again.
+    pub(crate) fn remove_counted<C: Fn(Key, Key) -> Ordering>(
+        &mut self,
+        key: Key,
+        cmp: &C,
+        bytes_of: BytesOf<'_>,
+    ) -> bool {
+        let bytes = self.byte_counted.then(|| (bytes_of(key), bytes_of));
+        self.remove_with(key, cmp, bytes)
+    }
+
+    fn remove_with<C: Fn(Key, Key) -> Ordering>(
+        &mut self,
+        key: Key,
+        cmp: &C,
+        bytes: Option<(ByteSet, BytesOf<'_>)>,
+    ) -> bool {
+        if !remove_from(&mut self.root, key, cmp, bytes) {
             return false;
         }
         self.len -= 1;
@@ -528,6 +825,81 @@ impl OrderTree {
         }
     }
 
+    /// How many keys satisfy `below` (which must hold for a prefix of the keys in order) and
+    /// name a job whose folded name has `byte`, in a byte-counted tree. O(log n), plus the byte
+    /// sets of one leaf's keys.
+    pub(crate) fn rank_with_byte_where(
+        &self,
+        below: impl Fn(Key) -> bool,
+        byte: u8,
+        bytes_of: BytesOf<'_>,
+    ) -> usize {
+        debug_assert!(self.byte_counted, "only a byte-counted tree counts bytes");
+        let mut node = &self.root;
+        let mut rank = 0;
+        loop {
+            match node {
+                Node::Leaf(keys) => {
+                    let prefix = keys.get(..prefix_where(keys, |&k| below(k)));
+                    return rank
+                        + prefix
+                            .unwrap_or_default()
+                            .iter()
+                            .filter(|&&k| has_byte(bytes_of(k), byte))
+                            .count();
+                }
+                Node::Branch(children) => {
+                    let at = prefix_where(children, |c| below(c.max));
+                    rank += children
+                        .iter()
+                        .take(at)
+                        .filter_map(|c| c.bytes.as_ref())
+                        .map(|counts| byte_count(counts, byte))
+                        .sum::<usize>();
+                    match children.get(at) {
+                        Some(child) => node = &child.node,
+                        None => return rank,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Visits the keys with `byte` at ranks `lo..hi`, ascending or, if `rev`, descending,
+    /// after skipping the first `skip` of them, until `f` breaks; in a byte-counted tree.
+    /// O(log n) to skip, plus the byte sets of the keys read in the leaves it enters.
+    pub(crate) fn walk_with_byte<F: FnMut(Key) -> ControlFlow<()>>(
+        &self,
+        (lo, hi): (usize, usize),
+        rev: bool,
+        (byte, skip): (u8, usize),
+        bytes_of: BytesOf<'_>,
+        mut f: F,
+    ) {
+        debug_assert!(self.byte_counted, "only a byte-counted tree counts bytes");
+        let hi = hi.min(self.len);
+        if lo < hi {
+            let mut walk = ByteWalk {
+                byte,
+                skip,
+                bytes_of,
+            };
+            let _ = walk_byte_node(&self.root, self.len, (lo, hi), rev, &mut walk, &mut f);
+        }
+    }
+
+    /// Moves `key`'s counts from byte set `old` to `new` (its job's name changed); returns
+    /// `false` (changing nothing) if `key` is not there. O(log n).
+    pub(crate) fn rebyte<C: Fn(Key, Key) -> Ordering>(
+        &mut self,
+        key: Key,
+        cmp: &C,
+        old: ByteSet,
+        new: ByteSet,
+    ) -> bool {
+        rebyte_under(&mut self.root, key, cmp, (old, new))
+    }
+
     /// Every key in order (for checks and rebuilds). O(n).
     pub(crate) fn keys(&self) -> Vec<Key> {
         let mut out = Vec::with_capacity(self.len);
@@ -543,7 +915,41 @@ impl OrderTree {
         self.root.heap_bytes()
     }
 
-    /// Checks every invariant listed on [`OrderTree`].
+    /// Checks every invariant listed on [`OrderTree`], reading the keys' byte sets with
+    /// `bytes_of` if it is byte-counted.
+    pub(crate) fn check_invariants_counted<C: Fn(Key, Key) -> Ordering>(
+        &self,
+        cmp: &C,
+        bytes_of: BytesOf<'_>,
+    ) -> Result<(), String> {
+        self.check_invariants(cmp)?;
+        /// Checks the byte counts of every child under `node` against its keys'.
+        fn check_counts(
+            node: &Node,
+            byte_counted: bool,
+            bytes_of: BytesOf<'_>,
+        ) -> Result<(), String> {
+            if let Node::Branch(children) = node {
+                for child in children {
+                    match (&child.bytes, byte_counted) {
+                        (Some(counts), true) => {
+                            if **counts != *counts_of(&child.node, bytes_of) {
+                                return Err("child byte counts are not its keys'".into());
+                            }
+                        }
+                        (None, false) => {}
+                        _ => return Err("a child's byte counts are missing or extra".into()),
+                    }
+                    check_counts(&child.node, byte_counted, bytes_of)?;
+                }
+            }
+            Ok(())
+        }
+        check_counts(&self.root, self.byte_counted, bytes_of)
+    }
+
+    /// Checks every invariant listed on [`OrderTree`] but the byte counts (see
+    /// [`OrderTree::check_invariants_counted`]).
     pub(crate) fn check_invariants<C: Fn(Key, Key) -> Ordering>(
         &self,
         cmp: &C,
@@ -656,6 +1062,72 @@ mod tests {
         }
         assert_like(&tree, &model);
         assert!(matches!(&tree.root, Node::Leaf(keys) if keys.is_empty()));
+    }
+
+    #[test]
+    fn byte_counts_stay_exact_over_three_levels() {
+        // Each key's byte set is a function of the key: bytes 0, 1, `a` and 127 by its bits.
+        let bytes_of = |k: Key| byte_set((k.wrapping_mul(0x9e37_79b9) >> 7) as u8);
+        let mut tree = OrderTree::byte_counted();
+        let mut model = BTreeSet::new();
+        let keys: Vec<Key> = (0..60_000u64)
+            .map(|i| i.wrapping_mul(2_654_435_761) % 1_000_003)
+            .collect();
+        let count = |model: &BTreeSet<Key>, bound: Key, b: u8| {
+            model
+                .range(..bound)
+                .filter(|&&k| has_byte(bytes_of(k), b))
+                .count()
+        };
+        let check = |tree: &OrderTree, model: &BTreeSet<Key>| {
+            tree.check_invariants_counted(&plain, &bytes_of).unwrap();
+            assert_eq!(tree.keys(), model.iter().copied().collect::<Vec<_>>());
+            for bound in [0, 1_000, 333_333, 999_999, u64::MAX] {
+                for b in [0u8, 1, b'a', 127, 5] {
+                    assert_eq!(
+                        tree.rank_with_byte_where(|k| k < bound, b, &bytes_of),
+                        count(model, bound, b),
+                        "byte {b} below {bound}"
+                    );
+                }
+            }
+        };
+        for &k in &keys {
+            assert_eq!(tree.insert_counted(k, &plain, &bytes_of), model.insert(k));
+        }
+        check(&tree, &model);
+        assert!(
+            matches!(&tree.root, Node::Branch(children) if matches!(children[0].node, Node::Branch(_)))
+        );
+        for &k in keys.iter().rev().step_by(3) {
+            assert_eq!(tree.remove_counted(k, &plain, &bytes_of), model.remove(&k));
+        }
+        check(&tree, &model);
+        // A deep skip lands on the same key as counting from the start.
+        let mut walked = Vec::new();
+        tree.walk_with_byte((0, tree.len()), true, (b'a', 5_000), &bytes_of, |k| {
+            walked.push(k);
+            ControlFlow::Break(())
+        });
+        let want = model
+            .iter()
+            .rev()
+            .filter(|&&k| has_byte(bytes_of(k), b'a'))
+            .nth(5_000);
+        assert_eq!(walked.first(), want);
+        for &k in &keys {
+            assert_eq!(tree.remove_counted(k, &plain, &bytes_of), model.remove(&k));
+        }
+        check(&tree, &model);
+        // Built in bulk, the same counts.
+        let sorted: Vec<Key> = {
+            let mut all = keys.clone();
+            all.sort_unstable();
+            all.dedup();
+            all
+        };
+        let bulk = OrderTree::from_sorted_byte_counted(sorted.clone(), &bytes_of);
+        check(&bulk, &sorted.into_iter().collect());
     }
 
     /// A tree of three levels: a root branch over branches over leaves.
@@ -856,6 +1328,116 @@ mod tests {
                 prop_assert_eq!(tree.len(), model.len());
             }
             prop_assert_eq!(tree.keys(), model.into_iter().collect::<Vec<_>>());
+        }
+    }
+
+    /// The byte set a small mask stands for: bits 0..5 of `mask` pick bytes 0, 1, 2, `a`
+    /// and 127 (the first, a middle and the last ASCII byte among them).
+    fn byte_set(mask: u8) -> ByteSet {
+        [0u8, 1, 2, b'a', 127]
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| mask >> i & 1 == 1)
+            .fold(0, |set, (_, &b)| set | 1 << b)
+    }
+
+    #[derive(Clone, Debug)]
+    enum CountedOp {
+        Insert(Key, u8),
+        Remove(Key),
+        Rebyte(Key, u8),
+        Count(Key, u8),
+        Walk(usize, usize, bool, u8, usize),
+    }
+
+    fn counted_op() -> impl Strategy<Value = CountedOp> {
+        let key = 0..2_000u64;
+        let byte = prop::sample::select(vec![0u8, 1, 2, b'a', 127, 3]);
+        prop_oneof![
+            4 => (key.clone(), any::<u8>()).prop_map(|(k, m)| CountedOp::Insert(k, m)),
+            3 => key.clone().prop_map(CountedOp::Remove),
+            1 => (key.clone(), any::<u8>()).prop_map(|(k, m)| CountedOp::Rebyte(k, m)),
+            1 => (key, byte.clone()).prop_map(|(k, b)| CountedOp::Count(k, b)),
+            1 => (0..1_500usize, 0..1_500usize, any::<bool>(), byte, 0..300usize)
+                .prop_map(|(lo, hi, rev, b, skip)| CountedOp::Walk(lo, hi, rev, b, skip)),
+        ]
+    }
+
+    proptest! {
+        /// A byte-counted tree against a sorted map of each key's byte set: the same keys,
+        /// counts of keys with a byte below a bound, and walks over the keys with a byte,
+        /// through splits, merges and name changes.
+        #[test]
+        fn byte_counts_match_a_sorted_map(
+            initial in proptest::collection::btree_map(0..2_000u64, any::<u8>(), 0..1_000),
+            ops in proptest::collection::vec(counted_op(), 1..1_500),
+        ) {
+            let mut model: std::collections::BTreeMap<Key, ByteSet> =
+                initial.into_iter().map(|(k, m)| (k, byte_set(m))).collect();
+            let snapshot = model.clone();
+            let bytes_of = |k: Key| snapshot.get(&k).copied().unwrap_or(0);
+            let mut tree = OrderTree::from_sorted_byte_counted(model.keys().copied().collect(), &bytes_of);
+            for op in ops {
+                match op {
+                    CountedOp::Insert(k, m) => {
+                        let fresh = !model.contains_key(&k);
+                        let set = model.get(&k).copied().unwrap_or(byte_set(m));
+                        model.insert(k, set);
+                        let view = model.clone();
+                        let bytes_of = |k: Key| view.get(&k).copied().unwrap_or(0);
+                        prop_assert_eq!(tree.insert_counted(k, &plain, &bytes_of), fresh);
+                    }
+                    CountedOp::Remove(k) => {
+                        let view = model.clone();
+                        let bytes_of = |k: Key| view.get(&k).copied().unwrap_or(0);
+                        prop_assert_eq!(tree.remove_counted(k, &plain, &bytes_of), model.remove(&k).is_some());
+                    }
+                    CountedOp::Rebyte(k, m) => {
+                        let new = byte_set(m);
+                        match model.get_mut(&k) {
+                            Some(set) => {
+                                prop_assert!(tree.rebyte(k, &plain, *set, new));
+                                *set = new;
+                            }
+                            None => prop_assert!(!tree.rebyte(k, &plain, 0, new)),
+                        }
+                    }
+                    CountedOp::Count(bound, b) => {
+                        let view = model.clone();
+                        let bytes_of = |k: Key| view.get(&k).copied().unwrap_or(0);
+                        let want = model.range(..bound).filter(|(_, set)| has_byte(**set, b)).count();
+                        prop_assert_eq!(tree.rank_with_byte_where(|k| k < bound, b, &bytes_of), want);
+                    }
+                    CountedOp::Walk(lo, hi, rev, b, skip) => {
+                        let view = model.clone();
+                        let bytes_of = |k: Key| view.get(&k).copied().unwrap_or(0);
+                        let mut seen = Vec::new();
+                        tree.walk_with_byte((lo, hi), rev, (b, skip), &bytes_of, |k| {
+                            seen.push(k);
+                            if seen.len() == 25 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+                        });
+                        let mut ranked: Vec<(Key, ByteSet)> = model
+                            .iter()
+                            .map(|(&k, &set)| (k, set))
+                            .skip(lo)
+                            .take(hi.saturating_sub(lo))
+                            .collect();
+                        if rev { ranked.reverse(); }
+                        let want: Vec<Key> = ranked
+                            .into_iter()
+                            .filter(|&(_, set)| has_byte(set, b))
+                            .map(|(k, _)| k)
+                            .skip(skip)
+                            .take(25)
+                            .collect();
+                        prop_assert_eq!(seen, want);
+                    }
+                }
+                let view = model.clone();
+                let bytes_of = |k: Key| view.get(&k).copied().unwrap_or(0);
+                prop_assert_eq!(tree.check_invariants_counted(&plain, &bytes_of), Ok(()));
+                prop_assert_eq!(tree.len(), model.len());
+            }
         }
     }
 }

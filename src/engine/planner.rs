@@ -4,12 +4,14 @@
 //!    searches, O(log n).
 //! 2. The matches are drawn from trees restricted to the window:
 //!    - no keyword: the status tree (or the all-jobs tree), and its window is the exact answer;
-//!    - a 1-byte keyword and no status: that byte's list, exact;
+//!    - a 1-byte keyword: the keys of the status tree (or the all-jobs tree) whose names have
+//!      that byte, which the tree's byte counts count and page exactly;
 //!    - a 2- or 3-byte keyword and no status: that gram's posting list, also exact;
-//!    - otherwise the keyword's byte or gram lists and the status tree, each restricted to
-//!      the window: the keys of the smallest, narrowed by merging in the next smallest while
-//!      it is at most [`MERGE_RATIO`] times as long, are the *candidates*, each checked
-//!      against the real job (status, and the keyword in the name).
+//!    - otherwise the keyword's gram lists and the status tree, each restricted to the
+//!      window: the keys of the smallest, narrowed by merging in the next smallest while it is
+//!      at most [`MERGE_RATIO`] times as long, are the *candidates*, each checked against the
+//!      real job (status, and the keyword in the name; only the status if the name list is
+//!      exact, and nothing if, besides, every list was merged).
 //! 3. The keyword's other arm, a job whose `JobId` equals it, is looked up by id; if it
 //!    matches the window and status but not by name, it is merged into the sequence at its
 //!    place in the order.
@@ -22,8 +24,7 @@ use std::ops::ControlFlow;
 
 use super::name_index::{keyword_grams, name_contains};
 use super::order_tree::OrderTree;
-use super::posting_list::PostingList;
-use super::{JobIndex, Key, compare, key, key_of};
+use super::{JobIndex, Key, bytes_at, compare, key, key_of};
 use crate::job::Job;
 use crate::query::Page;
 use crate::query::{Query, SortBy};
@@ -48,33 +49,10 @@ impl PageRange {
     }
 }
 
-/// A list of keys in order: an order tree, or a byte's compact list.
-#[derive(Clone, Copy)]
-enum List<'t> {
-    Tree(&'t OrderTree),
-    Compact(&'t PostingList),
-}
-
-impl List<'_> {
-    fn rank_where(&self, below: impl Fn(Key) -> bool) -> usize {
-        match self {
-            List::Tree(tree) => tree.rank_where(below),
-            List::Compact(list) => list.rank_where(below),
-        }
-    }
-
-    fn walk(&self, lo: usize, hi: usize, rev: bool, f: impl FnMut(Key) -> ControlFlow<()>) {
-        match self {
-            List::Tree(tree) => tree.walk(lo, hi, rev, f),
-            List::Compact(list) => list.walk(lo, hi, rev, f),
-        }
-    }
-}
-
-/// A list and the ranks `[lo, hi)` of its keys in the window.
+/// A tree and the ranks `[lo, hi)` of its keys in the window.
 #[derive(Clone, Copy)]
 struct Source<'t> {
-    tree: List<'t>,
+    tree: &'t OrderTree,
     lo: usize,
     hi: usize,
 }
@@ -94,15 +72,15 @@ pub(super) fn list<'a>(index: &'a JobIndex, query: &Query) -> Page<'a> {
         job
     };
     let (lo_bound, hi_bound) = (key::first_at(query.start()), key::first_after(query.end()));
-    let in_window = |tree: List<'a>| Source {
+    let in_window = |tree: &'a OrderTree| Source {
         tree,
         lo: tree.rank_where(|k| k < lo_bound),
         hi: tree.rank_where(|k| k < hi_bound),
     };
-    let base = in_window(List::Tree(match query.status() {
+    let base = in_window(match query.status() {
         Some(status) => index.by_status.get(status),
         None => &index.all,
-    }));
+    });
     let page = PageRange::of(query);
     let to_jobs = |(keys, total): (Vec<Key>, usize)| Page {
         jobs: keys.into_iter().filter_map(job_at).collect(),
@@ -110,7 +88,14 @@ pub(super) fn list<'a>(index: &'a JobIndex, query: &Query) -> Page<'a> {
     };
 
     let Some(keyword) = query.keyword() else {
-        return to_jobs(exact(base, None, page, &cmp));
+        return to_jobs(exact(
+            &WindowOf {
+                source: &base,
+                cmp: &cmp,
+            },
+            None,
+            page,
+        ));
     };
     let status_ok = |job: &Job| query.status().is_none_or(|status| job.status() == status);
     // The id arm, counted only where the name arm misses it.
@@ -122,36 +107,57 @@ pub(super) fn list<'a>(index: &'a JobIndex, query: &Query) -> Page<'a> {
         (matches_apart_from_name && !name_contains(job.name(), keyword)).then(|| key_of(job, slot))
     });
 
-    let lists = keyword_grams(keyword)
-        .into_iter()
-        .map(|gram| index.names.list(gram).map(List::Tree))
-        .chain(match keyword.as_bytes() {
-            &[byte] => Some(index.names.byte_list(byte).map(List::Compact)),
-            _ => None,
-        });
+    if let &[byte] = keyword.as_bytes() {
+        let byte = byte.to_ascii_lowercase();
+        let bytes_of = |k| bytes_at(slots, k);
+        let with_byte = |bound: Key| {
+            base.tree
+                .rank_with_byte_where(|k| k < bound, byte, &bytes_of)
+        };
+        let lo = with_byte(lo_bound);
+        let matches = WithByte {
+            window: base,
+            byte,
+            lo,
+            len: with_byte(hi_bound) - lo,
+            bytes_of: &bytes_of,
+            cmp: &cmp,
+        };
+        return to_jobs(exact(&matches, by_id, page));
+    }
     let mut gram_lists = Vec::new();
-    for list in lists {
-        match list {
+    for gram in keyword_grams(keyword) {
+        match index.names.list(gram) {
             Some(tree) => gram_lists.push(in_window(tree)),
             // No name has this gram, so no name contains the keyword.
             None => {
+                let nothing = Source {
+                    lo: 0,
+                    hi: 0,
+                    ..base
+                };
                 return to_jobs(exact(
-                    Source {
-                        lo: 0,
-                        hi: 0,
-                        ..base
+                    &WindowOf {
+                        source: &nothing,
+                        cmp: &cmp,
                     },
                     by_id,
                     page,
-                    &cmp,
                 ));
             }
         }
     }
-    if let ([only], None, 1..=3) = (gram_lists.as_slice(), query.status(), keyword.len()) {
-        return to_jobs(exact(*only, by_id, page, &cmp));
+    if let ([only], None, 2..=3) = (gram_lists.as_slice(), query.status(), keyword.len()) {
+        return to_jobs(exact(
+            &WindowOf {
+                source: only,
+                cmp: &cmp,
+            },
+            by_id,
+            page,
+        ));
     }
-    // A 1- to 3-byte keyword's one list holds exactly the jobs whose names match.
+    // A 2- or 3-byte keyword's one list holds exactly the jobs whose names match.
     let names_exact = gram_lists.len() == 1 && keyword.len() <= 3;
     if query.status().is_some() || gram_lists.is_empty() {
         gram_lists.push(base);
@@ -287,42 +293,111 @@ fn intersect<'t, C: Fn(Key, Key) -> Ordering>(
     (candidates, true)
 }
 
-/// The page and total when every key of `source` in its window matches, plus `extra` (a
-/// match not in the source). O(log n + page).
-fn exact<C: Fn(Key, Key) -> Ordering>(
-    source: Source<'_>,
-    extra: Option<Key>,
-    page: PageRange,
-    cmp: &C,
-) -> (Vec<Key>, usize) {
-    let n = source.len();
+/// A sequence of matches that can be counted, placed and paged without checking them.
+trait ExactMatches {
+    /// How many there are.
+    fn len(&self) -> usize;
+    /// How many come before `key` (not one of them) in ascending order.
+    fn before(&self, key: Key) -> usize;
+    /// The matches at positions `from..to` in the page's direction, pushed onto `out`.
+    fn page_into(&self, from: usize, to: usize, desc: bool, out: &mut Vec<Key>);
+}
+
+/// Every key of a tree in its window. Positions are ranks: O(log n) to place, O(log n + p)
+/// to page.
+struct WindowOf<'s, 't, C> {
+    source: &'s Source<'t>,
+    cmp: &'s C,
+}
+
+impl<C: Fn(Key, Key) -> Ordering> ExactMatches for WindowOf<'_, '_, C> {
+    fn len(&self) -> usize {
+        self.source.len()
+    }
+
+    fn before(&self, key: Key) -> usize {
+        let Source { tree, lo, .. } = *self.source;
+        tree.rank_where(|k| (self.cmp)(k, key) == Ordering::Less)
+            .saturating_sub(lo)
+            .min(self.len())
+    }
+
+    fn page_into(&self, from: usize, to: usize, desc: bool, out: &mut Vec<Key>) {
+        let Source { tree, lo, hi } = *self.source;
+        let (a, b) = if desc {
+            (hi - to, hi - from)
+        } else {
+            (lo + from, lo + to)
+        };
+        tree.walk(a, b, desc, |k| {
+            out.push(k);
+            ControlFlow::Continue(())
+        });
+    }
+}
+
+/// The keys of a byte-counted tree's window whose names have `byte`: `len` of them, `lo`
+/// with the byte before the window.
+struct WithByte<'s, 't> {
+    window: Source<'t>,
+    byte: u8,
+    lo: usize,
+    len: usize,
+    bytes_of: &'s dyn Fn(Key) -> u128,
+    cmp: &'s dyn Fn(Key, Key) -> Ordering,
+}
+
+impl ExactMatches for WithByte<'_, '_> {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn before(&self, key: Key) -> usize {
+        let below = |k| (self.cmp)(k, key) == Ordering::Less;
+        self.window
+            .tree
+            .rank_with_byte_where(below, self.byte, self.bytes_of)
+            .saturating_sub(self.lo)
+            .min(self.len)
+    }
+
+    fn page_into(&self, from: usize, to: usize, desc: bool, out: &mut Vec<Key>) {
+        let Source { tree, lo, hi } = self.window;
+        let mut left = to.saturating_sub(from);
+        if left == 0 {
+            return;
+        }
+        tree.walk_with_byte((lo, hi), desc, (self.byte, from), self.bytes_of, |k| {
+            out.push(k);
+            left -= 1;
+            if left == 0 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+    }
+}
+
+/// The page and total of `matches`, plus `extra` (a match not among them). O(the cost of
+/// placing `extra` and of cutting the page from `matches`).
+fn exact(matches: &impl ExactMatches, extra: Option<Key>, page: PageRange) -> (Vec<Key>, usize) {
+    let n = matches.len();
     let total = n + usize::from(extra.is_some());
     // Position of `extra` in the combined sequence, in the page's direction.
     let extra_at = extra.map(|e| {
-        let asc = source
-            .tree
-            .rank_where(|k| cmp(k, e) == Ordering::Less)
-            .saturating_sub(source.lo)
-            .min(n);
+        let asc = matches.before(e).min(n);
         (e, if page.desc { n - asc } else { asc })
     });
     let (start, end) = (page.start.min(total), page.end.min(total));
-    // Positions of the source's own keys on the page, in the page's direction.
+    // Positions of the own matches on the page, in the page's direction.
     let shift = |pos: usize| match extra_at {
         Some((_, at)) if pos > at => pos - 1,
         _ => pos,
     };
     let (from, to) = (shift(start), shift(end));
-    let (lo, hi) = if page.desc {
-        (source.hi - to, source.hi - from)
-    } else {
-        (source.lo + from, source.lo + to)
-    };
     let mut keys = Vec::with_capacity(end - start);
-    source.tree.walk(lo, hi, page.desc, |k| {
-        keys.push(k);
-        ControlFlow::Continue(())
-    });
+    matches.page_into(from, to, page.desc, &mut keys);
     if let Some((e, at)) = extra_at
         && (start..end).contains(&at)
     {

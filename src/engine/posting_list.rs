@@ -393,7 +393,6 @@ impl PostingList {
     }
 
     /// The list of `keys`, which are strictly increasing: full blocks in full groups. O(n).
-    #[cfg(test)]
     pub(crate) fn from_sorted(keys: &[Key]) -> PostingList {
         let mut scratch = Vec::with_capacity(BLOCK_MAX * 4);
         let blocks: Vec<Block> = keys
