@@ -7,9 +7,9 @@
 //!
 //! Keywords, chosen on the first 10^5 jobs by their share of names (ASCII folded): the most
 //! common byte, the most common 4-byte substring, the most common 6-byte substring. Scenarios,
-//! each in both orders (`_desc`, `_asc`): `month_1byte`, `month_4byte`, `month_6byte`,
-//! `month_4byte_status` (with status `Started`) and `month_4byte_deep_page` (half-way through
-//! the 4-byte keyword's matches). Peers: snapjobs, the reference model (`naive`) and SQLite
+//! each in both orders (`_desc`, `_asc`): `month_1byte`, `month_1byte_status` and
+//! `month_4byte_status` (with status `Started`), `month_4byte`, `month_6byte` and
+//! `month_4byte_deep_page` (half-way through the 4-byte keyword's matches). Peers: snapjobs, the reference model (`naive`) and SQLite
 //! in memory (`sqlite`, as in `peers.rs`); each answer is checked equal before timing.
 //!
 //! `cargo bench --bench worst_case` (`SNAPJOBS_BENCH_MONTH_SIZES=100000` for other sizes).
@@ -112,8 +112,12 @@ fn main() {
             let total = index.list(&q).total_count;
             q.with_page((total / 2 / 10).max(1), 10).unwrap()
         };
-        let scenarios: [(&str, Query); 5] = [
+        let scenarios: [(&str, Query); 6] = [
             ("month_1byte", with(&one)),
+            (
+                "month_1byte_status",
+                with(&one).with_status(Some(Status::Started)),
+            ),
             ("month_4byte", with(&four)),
             ("month_6byte", with(&six)),
             (

@@ -122,16 +122,27 @@ pub(crate) fn keyword_grams(keyword: &str) -> Vec<Gram> {
     }
 }
 
-/// Whether `keyword` occurs in `name`, ASCII letters compared case-insensitively.
+/// Whether `keyword` occurs in `name`, ASCII letters compared case-insensitively. The
+/// places where the keyword could start are found with `memchr2` on the two cases of its
+/// first byte; each is then compared in full.
 pub(crate) fn name_contains(name: &str, keyword: &str) -> bool {
     let (name, keyword) = (name.as_bytes(), keyword.as_bytes());
-    match keyword.first() {
-        None => true,
-        Some(first) => name.windows(keyword.len()).any(|w| {
-            w.first().is_some_and(|b| b.eq_ignore_ascii_case(first))
-                && w.eq_ignore_ascii_case(keyword)
-        }),
-    }
+    let Some(&first) = keyword.first() else {
+        return true;
+    };
+    let Some(last_start) = name.len().checked_sub(keyword.len()) else {
+        return false;
+    };
+    let starts = name.get(..=last_start).unwrap_or_default();
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        starts,
+    )
+    .any(|at| {
+        name.get(at..at + keyword.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(keyword))
+    })
 }
 
 impl NameIndex {
