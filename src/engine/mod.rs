@@ -2,6 +2,7 @@
 //!
 //! See [`JobIndex`] for the structures and how they fit together.
 
+mod folded_names;
 mod id_map;
 #[cfg(test)]
 mod invariant_tests;
@@ -30,6 +31,7 @@ use crate::job::WriteError;
 use crate::job::{self, Job, Shared, SnapshotOutput, Status};
 use crate::query::Page;
 use crate::query::Query;
+use folded_names::FoldedNames;
 use id_map::IdMap;
 use key::Key;
 use name_index::NameIndex;
@@ -56,9 +58,13 @@ pub const MAX_JOBS: usize = key::MAX_SLOTS;
 ///   a 1-byte keyword's matches in a window are counted and paged the same way.
 /// - **Name index**: a posting list (also an order tree) per bigram and
 ///   trigram of the ASCII-folded names.
+/// - **Folded names**: every name, ASCII-folded, end to end in one buffer with each one's key
+///   and status, so that a long keyword found in many names is counted by one vectorised
+///   pass over them all rather than by checking each candidate.
 /// - **Interner**: jobs with equal template and output share one copy of them.
-/// - **Planner**: picks, for each query, the cheapest exact list, or the smallest candidate
-///   list narrowed by merging in the next smallest, to check.
+/// - **Planner**: picks, for each query, the cheapest exact list; or, for a keyword no list
+///   answers exactly, a scan of the folded names when its candidates would be many, else the
+///   smallest candidate list narrowed by merging in the next smallest, to check.
 ///
 /// Every write goes through [`JobIndex`]'s methods, which check their input first and then
 /// update every structure together, so a refused write changes nothing.
@@ -86,6 +92,9 @@ pub struct JobIndex {
     by_status: PerStatus<OrderTree>,
     /// Posting lists of the names' grams. Invariant: see [`NameIndex`].
     names: NameIndex,
+    /// Every held job's folded name, end to end, for scans of common keywords. Invariant:
+    /// see [`FoldedNames`] (one live record per held job, with its name, key and status).
+    folded: FoldedNames,
     /// One copy of each distinct template-and-output of the held jobs, with how many jobs
     /// use it. Invariant: every held job's shared part is the very `Arc` kept here, each count
     /// is the number of held jobs using it, and no count is 0.
@@ -200,6 +209,7 @@ impl JobIndex {
             all: OrderTree::byte_counted(),
             by_status: PerStatus::default().map(|_: ()| OrderTree::byte_counted()),
             names: NameIndex::default(),
+            folded: FoldedNames::default(),
             interned: HashMap::default(),
         }
     }
@@ -345,6 +355,7 @@ impl JobIndex {
         let key = key_of(&job, slot);
         let grams = name_index::grams_of(job.name());
         let status = job.status();
+        self.folded.insert(key, job.name(), status);
         if let Some(place) = self.slots.get_mut(slot as usize) {
             *place = Some(job);
         }
@@ -460,6 +471,7 @@ impl JobIndex {
             ids.insert(slots, key::slot(k));
             by_status.get_mut(job.status()).push(k);
         }
+        self.folded = FoldedNames::from_jobs(keys.iter().copied().zip(slots.iter().flatten()));
         self.names = NameIndex::from_sorted(
             keys.iter()
                 .copied()
@@ -500,6 +512,7 @@ impl JobIndex {
             self.by_status
                 .get_mut(status)
                 .insert_counted(key, &cmp, &bytes_of);
+            self.folded.set_status(slot, status);
         }
         if let Some(job) = self.job_mut(slot) {
             job.set_status(status);
@@ -550,6 +563,7 @@ impl JobIndex {
         let cmp = |a, b| compare(slots, a, b);
         self.names.withdraw(&gone, key, &cmp);
         self.names.add(&added, key, &cmp);
+        self.folded.rename(slot, &checked);
         if old_bytes != new_bytes {
             self.all.rebyte(key, &cmp, old_bytes, new_bytes);
             self.by_status
@@ -667,6 +681,7 @@ impl JobIndex {
             .remove_counted(key, &cmp, &bytes_of);
         self.all.remove_counted(key, &cmp, &bytes_of);
         self.ids.remove(slots, id);
+        self.folded.remove(slot);
         self.free.push(slot);
         let removed = self.slots.get_mut(slot as usize).and_then(Option::take);
         debug_assert!(removed.is_some(), "slot_of found the job in slot {slot}");
@@ -693,7 +708,20 @@ impl JobIndex {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn list(&self, query: &Query) -> Page<'_> {
-        planner::list(self, query)
+        planner::list(self, query, planner::Scan::Planned)
+    }
+
+    /// [`JobIndex::list`], with a keyword that no list answers exactly found by a scan of
+    /// every name (`scan`) or by checking its gram lists' candidates (`!scan`), whatever the
+    /// planner would choose: for tests and fuzzers, which compare both with the model.
+    #[doc(hidden)]
+    pub fn list_with_scan(&self, query: &Query, scan: bool) -> Page<'_> {
+        let scan = if scan {
+            planner::Scan::Always
+        } else {
+            planner::Scan::Never
+        };
+        planner::list(self, query, scan)
     }
 
     /// Bytes of heap the index holds: its slots and jobs, id map, order trees, name index and
@@ -717,6 +745,7 @@ impl JobIndex {
                 .map(|(_, tree)| tree.heap_bytes())
                 .sum::<usize>()
             + self.names.heap_bytes()
+            + self.folded.heap_bytes()
             + self.interned.allocation_size()
             // Each Arc's allocation: its two counts and the value, then the value's text.
             + self
@@ -818,6 +847,7 @@ impl JobIndex {
                 return Err(format!("the {status} tree does not hold exactly its jobs"));
             }
         }
+        self.folded.check_invariants(slots)?;
         // Name index: every list valid and non-empty, every posting true, none missing.
         // Each name's grams computed once, by slot.
         let grams_by_slot: Vec<Vec<name_index::Gram>> = slots

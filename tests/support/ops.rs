@@ -337,9 +337,20 @@ impl Harness {
             }
             Op::List(spec) => {
                 if let Some(query) = spec.build(ids) {
-                    let (want, got) = (model.list(&query), index.list(&query));
-                    assert_eq!(ids_of(&got), ids_of(&want), "page of {query:?}");
-                    assert_eq!(got.total_count, want.total_count, "total of {query:?}");
+                    let want = model.list(&query);
+                    // As planned, then each way a keyword can be answered: by a scan of
+                    // every name, by the candidates of its gram lists.
+                    for (plan, got) in [
+                        ("planned", index.list(&query)),
+                        ("scan", index.list_with_scan(&query, true)),
+                        ("candidates", index.list_with_scan(&query, false)),
+                    ] {
+                        assert_eq!(ids_of(&got), ids_of(&want), "page of {query:?} ({plan})");
+                        assert_eq!(
+                            got.total_count, want.total_count,
+                            "total of {query:?} ({plan})"
+                        );
+                    }
                 }
             }
             Op::Laws(spec) => {
@@ -416,10 +427,19 @@ pub fn probe_queries(ids: Ids) -> Vec<Query> {
 /// Every page of `query` at `page_size`, concatenated, with the total each page reported
 /// (checked equal on every page).
 pub fn every_page(index: &JobIndex, query: &Query, page_size: u32) -> (Vec<String>, u64) {
+    every_page_by(|q| index.list(q), query, page_size)
+}
+
+/// [`every_page`], each page listed by `list`.
+pub fn every_page_by<'a>(
+    list: impl Fn(&Query) -> snapjobs::Page<'a>,
+    query: &Query,
+    page_size: u32,
+) -> (Vec<String>, u64) {
     let mut all = Vec::new();
     let mut total = None;
     for page_no in 1.. {
-        let page = index.list(&query.clone().with_page(page_no, page_size).unwrap());
+        let page = list(&query.clone().with_page(page_no, page_size).unwrap());
         assert_eq!(
             *total.get_or_insert(page.total_count),
             page.total_count,
@@ -465,6 +485,20 @@ pub fn check_laws(index: &JobIndex, query: &Query) {
             every_page(index, &desc_query, size),
             (desc.clone(), total),
             "desc, pages of {size}: {query:?}"
+        );
+    }
+    // A long keyword's two ways, the scan and the candidates, page alike.
+    for scan in [true, false] {
+        let list = |q: &Query| index.list_with_scan(q, scan);
+        assert_eq!(
+            every_page_by(list, &asc_query, 7),
+            (asc.clone(), total),
+            "asc, scan {scan}: {query:?}"
+        );
+        assert_eq!(
+            every_page_by(list, &desc_query, 7),
+            (desc.clone(), total),
+            "desc, scan {scan}: {query:?}"
         );
     }
     let past = index.list(&query.clone().with_page(u64::MAX, 100).unwrap());
