@@ -9,8 +9,12 @@
 //! common byte, the most common 4-byte substring, the most common 6-byte substring. Scenarios,
 //! each in both orders (`_desc`, `_asc`): `month_1byte`, `month_1byte_status` and
 //! `month_4byte_status` (with status `Started`), `month_4byte`, `month_6byte` and
-//! `month_4byte_deep_page` (half-way through the 4-byte keyword's matches). Peers: snapjobs, the reference model (`naive`) and SQLite
-//! in memory (`sqlite`, as in `peers.rs`); each answer is checked equal before timing.
+//! `month_4byte_deep_page` (half-way through the 4-byte keyword's matches); and, on a copy of
+//! the index that keeps the 4-byte keyword (`JobIndex::keep_keyword`), its page 2 with and
+//! without the status (`month_4byte_kept_page2`, `month_4byte_kept_status_page2`: a user
+//! paging). Peers: snapjobs, the reference model (`naive`) and SQLite in memory (`sqlite`,
+//! as in `peers.rs`); each answer is checked equal before timing. The time one
+//! `keep_keyword` takes is printed, once, before the groups run.
 //!
 //! `cargo bench --bench worst_case` (`SNAPJOBS_BENCH_MONTH_SIZES=100000` for other sizes).
 
@@ -112,22 +116,39 @@ fn main() {
             let total = index.list(&q).total_count;
             q.with_page((total / 2 / 10).max(1), 10).unwrap()
         };
-        let scenarios: [(&str, Query); 6] = [
-            ("month_1byte", with(&one)),
+        // The same jobs, with the 4-byte keyword kept (`JobIndex::keep_keyword`).
+        let mut kept_index = index.clone();
+        let started = std::time::Instant::now();
+        assert!(kept_index.keep_keyword(&four));
+        eprintln!(
+            "keep_keyword({four:?}) took {:.1} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+        let page_2 = with(&four).with_page(2, 10).unwrap();
+        let scenarios: [(&str, Query, &JobIndex); 8] = [
+            ("month_1byte", with(&one), &index),
             (
                 "month_1byte_status",
                 with(&one).with_status(Some(Status::Started)),
+                &index,
             ),
-            ("month_4byte", with(&four)),
-            ("month_6byte", with(&six)),
+            ("month_4byte", with(&four), &index),
+            ("month_6byte", with(&six), &index),
             (
                 "month_4byte_status",
                 with(&four).with_status(Some(Status::Started)),
+                &index,
             ),
-            ("month_4byte_deep_page", deep),
+            ("month_4byte_deep_page", deep, &index),
+            ("month_4byte_kept_page2", page_2.clone(), &kept_index),
+            (
+                "month_4byte_kept_status_page2",
+                page_2.with_status(Some(Status::Started)),
+                &kept_index,
+            ),
         ];
         let param = format!("{n}-month");
-        for (name, query) in scenarios {
+        for (name, query, index) in scenarios {
             for sort in [SortBy::Desc, SortBy::Asc] {
                 let query = query.clone().with_sort(sort);
                 let group_name = format!("{name}_{}", sort.as_str().to_ascii_lowercase());

@@ -166,7 +166,7 @@ pub struct ReadmeDoctests;
 
 #[doc(hidden)]
 pub use engine::check_posting_list_ops;
-pub use engine::{JobIndex, MAX_JOBS};
+pub use engine::{DEFAULT_KEPT_MATCHES, JobIndex, MAX_JOBS, MAX_KEPT_KEYWORDS};
 pub use error::{ApiError, ErrorCode, ErrorResponse};
 pub use job::{
     Job, JobBuilder, JobField, JobId, MAX_JOB_ID_BYTES, MAX_NAME_CHARS, MAX_OUTPUT_BYTES,

@@ -6,6 +6,7 @@ mod folded_names;
 mod id_map;
 #[cfg(test)]
 mod invariant_tests;
+mod kept_keywords;
 mod key;
 mod name_index;
 mod order_tree;
@@ -32,7 +33,10 @@ use crate::job::{self, Job, Shared, SnapshotOutput, Status};
 use crate::query::Page;
 use crate::query::Query;
 use folded_names::FoldedNames;
+use folded_names::SlotMarks;
 use id_map::IdMap;
+pub use kept_keywords::{DEFAULT_KEPT_MATCHES, MAX_KEPT_KEYWORDS};
+use kept_keywords::{Kept, KeptKeywords};
 use key::Key;
 use name_index::NameIndex;
 use order_tree::OrderTree;
@@ -95,6 +99,9 @@ pub struct JobIndex {
     /// Every held job's folded name, end to end, for scans of common keywords. Invariant:
     /// see [`FoldedNames`] (one live record per held job, with its name, key and status).
     folded: FoldedNames,
+    /// The kept keywords' matches. Invariant: see [`KeptKeywords`] (each lists exactly the
+    /// held jobs whose names contain it, within the limit).
+    kept: KeptKeywords,
     /// One copy of each distinct template-and-output of the held jobs, with how many jobs
     /// use it. Invariant: every held job's shared part is the very `Arc` kept here, each count
     /// is the number of held jobs using it, and no count is 0.
@@ -210,6 +217,7 @@ impl JobIndex {
             by_status: PerStatus::default().map(|_: ()| OrderTree::byte_counted()),
             names: NameIndex::default(),
             folded: FoldedNames::default(),
+            kept: KeptKeywords::default(),
             interned: HashMap::default(),
         }
     }
@@ -368,6 +376,9 @@ impl JobIndex {
             .get_mut(status)
             .insert_counted(key, &cmp, &bytes_of);
         self.names.add(&grams, key, &cmp);
+        if let Some(Some(job)) = slots.get(slot as usize) {
+            self.kept.add(key, job.name(), status, &cmp);
+        }
         Ok(())
     }
 
@@ -481,6 +492,31 @@ impl JobIndex {
         self.by_status = by_status.map(|keys| OrderTree::from_sorted_byte_counted(keys, &bytes_of));
         self.all = OrderTree::from_sorted_byte_counted(keys, &bytes_of);
         self.ids = ids;
+        // Keys changed with the slots: each kept keyword's lists are made anew.
+        let keywords: Vec<Box<str>> = self.kept.kept.drain(..).map(|kept| kept.keyword).collect();
+        self.kept = KeptKeywords::default().with_limit_of(&self.kept);
+        for keyword in keywords {
+            let kept = self.kept_lists_of(&keyword);
+            self.kept.keep(kept);
+        }
+    }
+
+    /// The lists of `keyword`'s matches, from a scan of every name. O(n + names' bytes).
+    fn kept_lists_of(&self, keyword: &str) -> Kept {
+        let mut marks = SlotMarks::new(self.slots.len());
+        let folded = keyword.to_ascii_lowercase();
+        self.folded
+            .scan(folded.as_bytes(), (0, Key::MAX), None, &mut marks);
+        let mut matches = Vec::new();
+        self.all.walk(0, self.all.len(), false, |k| {
+            if marks.contains(key::slot(k))
+                && let Some(Some(job)) = self.slots.get(key::slot(k) as usize)
+            {
+                matches.push((k, job.status()));
+            }
+            std::ops::ControlFlow::Continue(())
+        });
+        Kept::from_sorted(keyword, &matches)
     }
 
     /// Changes a job's status. O(log n).
@@ -513,6 +549,9 @@ impl JobIndex {
                 .get_mut(status)
                 .insert_counted(key, &cmp, &bytes_of);
             self.folded.set_status(slot, status);
+            if let Some(Some(job)) = slots.get(slot as usize) {
+                self.kept.restatus(key, job.name(), (old, status), &cmp);
+            }
         }
         if let Some(job) = self.job_mut(slot) {
             job.set_status(status);
@@ -564,6 +603,10 @@ impl JobIndex {
         self.names.withdraw(&gone, key, &cmp);
         self.names.add(&added, key, &cmp);
         self.folded.rename(slot, &checked);
+        if let Some(Some(job)) = slots.get(slot as usize) {
+            self.kept.withdraw(key, job.name(), status, &cmp);
+        }
+        self.kept.add(key, &checked, status, &cmp);
         if old_bytes != new_bytes {
             self.all.rebyte(key, &cmp, old_bytes, new_bytes);
             self.by_status
@@ -676,6 +719,9 @@ impl JobIndex {
         let cmp = |a, b| compare(slots, a, b);
         let bytes_of = |k| bytes_at(slots, k);
         self.names.withdraw(&grams, key, &cmp);
+        if let Some(Some(job)) = slots.get(slot as usize) {
+            self.kept.withdraw(key, job.name(), status, &cmp);
+        }
         self.by_status
             .get_mut(status)
             .remove_counted(key, &cmp, &bytes_of);
@@ -709,6 +755,105 @@ impl JobIndex {
     /// ```
     pub fn list(&self, query: &Query) -> Page<'_> {
         planner::list(self, query, planner::Scan::Planned)
+    }
+
+    /// Keeps the matches of `keyword` (the jobs whose names contain it) as lists of their
+    /// own, current under every write, so that listings with it, whatever their window,
+    /// status and page, cost O(log n + p) as a 2- or 3-byte keyword's do. For a server to
+    /// call when a keyword's listing was slow and is likely to be asked again: a user paging
+    /// through its results. Answers never change; only their cost does.
+    ///
+    /// Returns whether it is kept: not if it is shorter than 2 bytes (a 1-byte keyword costs
+    /// O(log n + p) already) or longer than [`MAX_KEYWORD_CHARS`](crate::MAX_KEYWORD_CHARS),
+    /// or if its matches alone exceed [`JobIndex::kept_matches_limit`]. Keeping it forgets
+    /// the oldest kept keywords as needed to stay within that limit and
+    /// [`MAX_KEPT_KEYWORDS`]; so do later writes that add matches.
+    ///
+    /// O(n + the names' bytes) now; afterwards each write checks its job's name against every
+    /// kept keyword, O(kept · (name length + log n)).
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Query, Status, Timestamp};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-BEIJING-01").build()?)?;
+    /// assert!(index.keep_keyword("Beijing"));
+    /// index.insert(Job::builder("job-2", at).name("beijing-02").status(Status::Started).build()?)?;
+    /// let query = Query::new(at, at)?.with_keyword("BEIJING")?;
+    /// assert_eq!(index.list(&query).total_count, 2);
+    /// assert_eq!(index.kept_keywords().collect::<Vec<_>>(), [("beijing", 2)]);
+    /// assert!(!index.keep_keyword("b"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn keep_keyword(&mut self, keyword: &str) -> bool {
+        if keyword.len() < 2 || keyword.chars().count() > crate::MAX_KEYWORD_CHARS {
+            return false;
+        }
+        let kept = self.kept_lists_of(keyword);
+        self.kept.keep(kept)
+    }
+
+    /// Stops keeping `keyword` (ASCII letters compared case-insensitively); whether it was
+    /// kept. O(kept).
+    ///
+    /// # Examples
+    /// ```
+    /// let mut index = snapjobs::JobIndex::new();
+    /// assert!(index.keep_keyword("live"));
+    /// assert!(index.forget_keyword("LIVE"));
+    /// assert!(!index.forget_keyword("live"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn forget_keyword(&mut self, keyword: &str) -> bool {
+        self.kept.forget(keyword)
+    }
+
+    /// The kept keywords (ASCII-folded), oldest first, each with how many jobs it matches.
+    /// O(kept).
+    ///
+    /// # Examples
+    /// ```
+    /// let mut index = snapjobs::JobIndex::new();
+    /// index.keep_keyword("News");
+    /// assert_eq!(index.kept_keywords().collect::<Vec<_>>(), [("news", 0)]);
+    /// ```
+    pub fn kept_keywords(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.kept
+            .kept
+            .iter()
+            .map(|kept| (&*kept.keyword, kept.all.len()))
+    }
+
+    /// The most matches the kept keywords may hold, summed: [`DEFAULT_KEPT_MATCHES`] unless
+    /// set. Each match costs two tree entries of 8 bytes (about 16 to 32 bytes, as the
+    /// trees' leaves are full or half full). O(1).
+    ///
+    /// # Examples
+    /// ```
+    /// let index = snapjobs::JobIndex::new();
+    /// assert_eq!(index.kept_matches_limit(), snapjobs::DEFAULT_KEPT_MATCHES);
+    /// ```
+    pub fn kept_matches_limit(&self) -> usize {
+        self.kept.limit()
+    }
+
+    /// Sets [`JobIndex::kept_matches_limit`], forgetting the oldest kept keywords until the
+    /// rest are within it. O(kept).
+    ///
+    /// # Examples
+    /// ```
+    /// use snapjobs::{Job, JobIndex, Timestamp};
+    /// let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+    /// let mut index = JobIndex::new();
+    /// index.insert(Job::builder("job-1", at).name("live-01").build()?)?;
+    /// index.keep_keyword("live");
+    /// index.set_kept_matches_limit(0);
+    /// assert_eq!(index.kept_keywords().count(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_kept_matches_limit(&mut self, limit: usize) {
+        self.kept.set_limit(limit);
     }
 
     /// [`JobIndex::list`], with a keyword that no list answers exactly found by a scan of
@@ -746,6 +891,7 @@ impl JobIndex {
                 .sum::<usize>()
             + self.names.heap_bytes()
             + self.folded.heap_bytes()
+            + self.kept.heap_bytes()
             + self.interned.allocation_size()
             // Each Arc's allocation: its two counts and the value, then the value's text.
             + self
@@ -848,6 +994,14 @@ impl JobIndex {
             }
         }
         self.folded.check_invariants(slots)?;
+        let held: Vec<(Key, &str, Status)> = expected
+            .iter()
+            .filter_map(|&k| {
+                let job = slots.get(key::slot(k) as usize)?.as_ref()?;
+                Some((k, job.name(), job.status()))
+            })
+            .collect();
+        self.kept.check_invariants(&held, &cmp)?;
         // Name index: every list valid and non-empty, every posting true, none missing.
         // Each name's grams computed once, by slot.
         let grams_by_slot: Vec<Vec<name_index::Gram>> = slots

@@ -645,7 +645,6 @@ impl TreeBuilder {
 
 impl OrderTree {
     /// Builds a tree from keys already strictly increasing under the comparator. O(n).
-    #[cfg(test)]
     pub(crate) fn from_sorted(keys: Vec<Key>) -> OrderTree {
         OrderTree::from_leaves(even_runs(keys, LEAF_MAX), None)
     }

@@ -151,6 +151,20 @@ pub(super) fn list<'a>(index: &'a JobIndex, query: &Query, scan: Scan) -> Page<'
         };
         return to_jobs(exact(&matches, by_id, page));
     }
+    if let Some(kept) = index.kept.get(keyword) {
+        let tree = match query.status() {
+            Some(status) => kept.by_status.get(status),
+            None => &kept.all,
+        };
+        return to_jobs(exact(
+            &WindowOf {
+                source: &in_window(tree),
+                cmp: &cmp,
+            },
+            by_id,
+            page,
+        ));
+    }
     let mut gram_lists = Vec::new();
     for gram in keyword_grams(keyword) {
         match index.names.list(gram) {

@@ -110,6 +110,16 @@ pub enum Keyword {
     Name(Name),
 }
 
+impl Keyword {
+    fn text(&self, ids: Ids) -> String {
+        match self {
+            Keyword::Fragment(i) => pick(FRAGMENTS, *i).to_owned(),
+            Keyword::Id(i) => ids.pick(*i),
+            Keyword::Name(name) => name.text(),
+        }
+    }
+}
+
 #[derive(Arbitrary, Debug, Clone)]
 pub struct QuerySpec {
     pub start: u8,
@@ -125,12 +135,10 @@ impl QuerySpec {
     fn build(&self, ids: Ids) -> Option<Query> {
         let start = time(self.start);
         let end = start.saturating_add_seconds(i64::from(self.half_hours % 40) * 1800);
-        let keyword = match &self.keyword {
-            None => String::new(),
-            Some(Keyword::Fragment(i)) => pick(FRAGMENTS, *i).to_owned(),
-            Some(Keyword::Id(i)) => ids.pick(*i),
-            Some(Keyword::Name(name)) => name.text(),
-        };
+        let keyword = self
+            .keyword
+            .as_ref()
+            .map_or_else(String::new, |k| k.text(ids));
         let page_no = match self.page_no {
             255 => u64::MAX,
             n => u64::from(n % 6) + 1,
@@ -175,6 +183,12 @@ pub enum Op {
     /// Replaces the engine with one bulk-loaded from the same jobs in another order (seeded),
     /// after checking the two page identically.
     Rebuild(u64),
+    /// Keeps a keyword's matches (no change to any answer, which the next listings check).
+    Keep(Keyword),
+    /// Forgets a kept keyword.
+    Forget(Keyword),
+    /// Sets the limit on kept matches (small, so that keeping and writes forget keywords).
+    KeptLimit(u8),
 }
 
 /// The ops that `bytes` encode: one after another until the bytes run out. (A derived
@@ -357,6 +371,46 @@ impl Harness {
                 if let Some(query) = spec.build(ids) {
                     check_laws(index, &query);
                 }
+            }
+            Op::Keep(keyword) => {
+                let keyword = keyword.text(ids);
+                let kept = index.keep_keyword(&keyword);
+                let is_kept = |index: &JobIndex| {
+                    index
+                        .kept_keywords()
+                        .any(|(k, _)| k.eq_ignore_ascii_case(&keyword))
+                };
+                assert_eq!(kept, is_kept(index), "keep {keyword:?}: {kept}");
+                let matches = model
+                    .jobs()
+                    .filter(|j| {
+                        j.name()
+                            .to_ascii_lowercase()
+                            .contains(&keyword.to_ascii_lowercase())
+                    })
+                    .count();
+                let keepable = keyword.len() >= 2
+                    && keyword.chars().count() <= snapjobs::MAX_KEYWORD_CHARS
+                    && matches <= index.kept_matches_limit();
+                assert_eq!(kept, keepable, "keep {keyword:?} ({matches} matches)");
+                if kept {
+                    let counted = index.kept_keywords().last().map(|(_, n)| n);
+                    assert_eq!(counted, Some(matches), "matches of {keyword:?}");
+                }
+                assert!(index.kept_keywords().count() <= snapjobs::MAX_KEPT_KEYWORDS);
+            }
+            Op::Forget(keyword) => {
+                let keyword = keyword.text(ids);
+                let was = index
+                    .kept_keywords()
+                    .any(|(k, _)| k.eq_ignore_ascii_case(&keyword));
+                assert_eq!(index.forget_keyword(&keyword), was);
+                assert!(!index.forget_keyword(&keyword));
+            }
+            Op::KeptLimit(limit) => {
+                index.set_kept_matches_limit(usize::from(*limit));
+                let kept: usize = index.kept_keywords().map(|(_, n)| n).sum();
+                assert!(kept <= usize::from(*limit));
             }
             Op::Rebuild(seed) => {
                 let rebuilt = rebuild(index, *seed);
