@@ -14,7 +14,9 @@
 //! without the status (`month_4byte_kept_page2`, `month_4byte_kept_status_page2`: a user
 //! paging). Peers: snapjobs, the reference model (`naive`) and SQLite in memory (`sqlite`,
 //! as in `peers.rs`); each answer is checked equal before timing. The time one
-//! `keep_keyword` takes is printed, once, before the groups run.
+//! `keep_keyword` takes is printed, once, before the groups run. Then `month_insert_now`: a
+//! job created after every held one inserted into the index, into a copy that keeps the 16
+//! most common 4-byte substrings, and into SQLite.
 //!
 //! `cargo bench --bench worst_case` (`SNAPJOBS_BENCH_MONTH_SIZES=100000` for other sizes).
 
@@ -102,6 +104,10 @@ fn main() {
         );
         let mut index = JobIndex::new();
         index.load(jobs.clone()).unwrap();
+        eprintln!(
+            "month of {n} jobs: index {} bytes per job",
+            index.heap_bytes() / n.max(1)
+        );
         let mut model = Model::new();
         model.load(jobs.clone()).unwrap();
         let db = Sqlite::load(&jobs, false);
@@ -196,6 +202,98 @@ fn main() {
                 group.finish();
             }
         }
+        insert_now(&mut c, &param, (&mut index, &db), sample);
     }
     c.final_summary();
+}
+
+/// The `len`-byte substrings of the folded names of `jobs` found in the most names, the most
+/// common first.
+fn most_common_n(jobs: &[Job], len: usize, n: usize) -> Vec<String> {
+    let mut counts: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for job in jobs {
+        let folded = job.name().to_ascii_lowercase();
+        seen.clear();
+        for w in folded.as_bytes().windows(len) {
+            if std::str::from_utf8(w).is_ok() && seen.insert(w.to_vec()) {
+                *counts.entry(w.to_vec()).or_default() += 1;
+            }
+        }
+    }
+    let mut counts: Vec<(Vec<u8>, usize)> = counts.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts
+        .into_iter()
+        .take(n)
+        .map(|(w, _)| String::from_utf8(w).expect("checked UTF-8"))
+        .collect()
+}
+
+/// Group `month_insert_now`: a job created after every held one, inserted (timed) and removed
+/// again (not timed), into the index as it is, into a copy keeping the 16 most common 4-byte
+/// substrings, and into SQLite: what kept keywords add to a write.
+fn insert_now(
+    c: &mut Criterion,
+    param: &str,
+    (index, db): (&mut JobIndex, &Sqlite),
+    sample: &[Job],
+) {
+    let newest = index.jobs().map(Job::create_time).max().unwrap();
+    let mut generator = synth::Generator::named(SEED + 3, synth::Names::Realistic);
+    let fresh: Vec<Job> = (0..1_000)
+        .map(|i| {
+            generator.job_at(
+                1_000_000_000 + i,
+                newest.saturating_add_seconds(1 + i as i64),
+            )
+        })
+        .collect();
+    let mut kept = index.clone();
+    kept.set_kept_matches_limit(usize::MAX);
+    for keyword in most_common_n(sample, 4, snapjobs::MAX_KEPT_KEYWORDS) {
+        assert!(kept.keep_keyword(&keyword));
+    }
+    let kept_matches: usize = kept.kept_keywords().map(|(_, n)| n).sum();
+    eprintln!(
+        "month_insert_now: {} kept keywords, {kept_matches} matches",
+        kept.kept_keywords().count()
+    );
+    let timed = |index: &mut JobIndex, iters: u64| {
+        let mut total = Duration::ZERO;
+        for i in 0..iters {
+            let job = fresh[(i % 1_000) as usize].clone();
+            let id = job.id().to_string();
+            let started = std::time::Instant::now();
+            index.insert(job).unwrap();
+            total += started.elapsed();
+            drop(index.remove(&id).unwrap());
+        }
+        total
+    };
+    let mut group = c.benchmark_group("month_insert_now");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(3));
+    group.bench_function(BenchmarkId::new("snapjobs", param), |b| {
+        b.iter_custom(|iters| timed(index, iters))
+    });
+    group.bench_function(BenchmarkId::new("snapjobs_16_kept", param), |b| {
+        b.iter_custom(|iters| timed(&mut kept, iters))
+    });
+    group.bench_function(BenchmarkId::new("sqlite", param), |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for i in 0..iters {
+                let job = &fresh[(i % 1_000) as usize];
+                let started = std::time::Instant::now();
+                db.insert(job);
+                total += started.elapsed();
+                db.remove(job.id());
+            }
+            total
+        })
+    });
+    group.finish();
 }

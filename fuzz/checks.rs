@@ -139,11 +139,21 @@ pub fn keyword(data: &[u8]) {
         let want = in_window && status_ok && (keyword.is_empty() || by_name || job.id() == keyword);
         assert_eq!(reference::matches(job, &query), want, "{job:?} {keyword:?}");
     }
-    let page = index.list(&query);
-    let got: Vec<&str> = page.jobs.iter().map(|j| j.id()).collect();
     let want: Vec<&str> = expected.iter().take(100).map(|j| j.id()).collect();
-    assert_eq!(got, want, "keyword {keyword:?}");
-    assert_eq!(page.total_count, expected.len() as u64);
+    // As planned; by a scan of every name; by the gram lists' candidates; kept.
+    let mut kept = index.clone();
+    kept.keep_keyword(&keyword);
+    kept.check_invariants().unwrap();
+    for (plan, page) in [
+        ("planned", index.list(&query)),
+        ("scan", index.list_with_scan(&query, true)),
+        ("candidates", index.list_with_scan(&query, false)),
+        ("kept", kept.list(&query)),
+    ] {
+        let got: Vec<&str> = page.jobs.iter().map(|j| j.id()).collect();
+        assert_eq!(got, want, "keyword {keyword:?} ({plan})");
+        assert_eq!(page.total_count, expected.len() as u64, "{plan}");
+    }
 }
 
 /// Target `json_lines`: arbitrary text as a jobs file; what parses loads, serializes back

@@ -322,7 +322,8 @@ impl JobIndex {
         }
     }
 
-    /// Adds a job. O(g log n), g the distinct grams of its name.
+    /// Adds a job. O(g log n), g the distinct grams of its name, plus O(L + log n) for each
+    /// kept keyword (L the name's length).
     ///
     /// # Errors
     /// [`WriteError::DuplicateJobId`] if its id is taken, [`WriteError::CapacityExceeded`] if
@@ -519,7 +520,7 @@ impl JobIndex {
         Kept::from_sorted(keyword, &matches)
     }
 
-    /// Changes a job's status. O(log n).
+    /// Changes a job's status. O(log n), plus O(L + log n) for each kept keyword.
     ///
     /// # Errors
     /// [`WriteError::UnknownJobId`]; nothing changes.
@@ -559,7 +560,9 @@ impl JobIndex {
         Ok(())
     }
 
-    /// Changes a job's name. O((g_old + g_new) log n), the grams of the old and new names.
+    /// Changes a job's name. O((g_old + g_new) log n), the grams of the old and new names,
+    /// plus O(L + log n) for each kept keyword; amortised, as the stored names are compacted
+    /// now and then.
     ///
     /// # Errors
     /// [`WriteError::UnknownJobId`], or [`WriteError::InvalidField`] for a name over 128
@@ -693,7 +696,9 @@ impl JobIndex {
         Ok(())
     }
 
-    /// Removes a job and returns it. O(g log n), g the distinct grams of its name.
+    /// Removes a job and returns it. O(g log n), g the distinct grams of its name, plus
+    /// O(L + log n) for each kept keyword; amortised, as the stored names are compacted once
+    /// the removed ones outnumber the held.
     ///
     /// # Errors
     /// [`WriteError::UnknownJobId`]; nothing changes.
@@ -738,9 +743,10 @@ impl JobIndex {
 
     /// The page of jobs that match `query`, and how many match in all.
     ///
-    /// O(log n + p) without a keyword, and with a 1- to 3-byte keyword and no status;
-    /// O(k log n + r + c) with a longer keyword or a status (k lists counted, r keys merged, c
-    /// candidates checked). See the table on the crate's front page.
+    /// O(log n + p) without a keyword, with a 1-byte keyword, with a 2- or 3-byte keyword and
+    /// no status, and with a kept keyword; otherwise O(k log n + r + c) (k lists counted, r
+    /// keys merged, c candidates checked), or, when the candidates would be many, one pass
+    /// over every name, O(bytes of the names + n). See the table on the crate's front page.
     ///
     /// # Examples
     /// ```
