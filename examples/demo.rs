@@ -1,12 +1,14 @@
 //! The library at scale: an index of 10^6 generated jobs answering real API requests.
 //!
 //! ```text
-//! cargo run --release --example demo [-- JOBS [synthetic|realistic]]
+//! cargo run --release --example demo [-- JOBS [synthetic|realistic] [churn]]
 //! ```
 //!
 //! Loads the jobs (printing the time taken and the bytes per job), then answers a handful of
 //! `ListLiveSnapshotJobs` query strings, printing each response (its job list cut to 3
-//! entries) and the time the answer took.
+//! entries) and the time the answer took. With `churn`, it then retires the oldest job and
+//! submits a new one, JOBS times, one at a time, as a server does over a retention period,
+//! and prints the bytes per job and resident memory again.
 
 #[path = "../benches/support/synth.rs"]
 mod synth;
@@ -35,6 +37,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     eprint!("generating {n} jobs with {} names... ", names.label());
     let started = Instant::now();
     let jobs = synth::named_jobs(n, 42, names);
+    let churn = std::env::args().nth(3).as_deref() == Some("churn");
+    let mut oldest_first: Vec<(snapjobs::Timestamp, String)> = if churn {
+        jobs.iter()
+            .map(|job| (job.create_time(), job.id().to_string()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    oldest_first.sort();
     let name_bytes: usize = jobs.iter().map(|job| job.name().len()).sum();
     eprintln!(
         "{:.2?} ({:.1} bytes a name on average)",
@@ -124,6 +135,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 println!("refused in {took:.2?} (HTTP {})", error.http_status());
             }
         }
+    }
+    if churn {
+        eprint!("\nretiring the oldest job and submitting a new one, {n} times... ");
+        let mut generator = synth::Generator::named(43, names);
+        let started = Instant::now();
+        for (i, (_, id)) in oldest_first.iter().enumerate() {
+            index.remove(id)?;
+            let at = now.saturating_add_seconds(i as i64);
+            index.insert(generator.job_at(u64::MAX - i as u64, at))?;
+        }
+        eprintln!(
+            "{:.2?}: {} jobs, {} bytes per job by the index's accounting{}",
+            started.elapsed(),
+            index.len(),
+            index.heap_bytes() / index.len().max(1),
+            resident_bytes().map_or_else(String::new, |rss| format!(
+                ", resident memory {} MiB",
+                rss / (1 << 20)
+            ))
+        );
     }
     Ok(())
 }

@@ -197,11 +197,26 @@ impl Node {
 
     /// Moves the upper half of the entries into a new sibling.
     fn split_half(&mut self, bytes_of: Option<BytesOf<'_>>) -> Option<Child> {
+        self.split_keeping(self.entries() / 2, bytes_of)
+    }
+
+    /// Moves the entries after the first `keep` into a new sibling.
+    fn split_keeping(&mut self, keep: usize, bytes_of: Option<BytesOf<'_>>) -> Option<Child> {
         let right = match self {
-            Node::Leaf(keys) => Node::Leaf(keys.split_off(keys.len() / 2)),
-            Node::Branch(children) => Node::Branch(children.split_off(children.len() / 2)),
+            Node::Leaf(keys) => Node::Leaf(keys.split_off(keep.min(keys.len()))),
+            Node::Branch(children) => Node::Branch(children.split_off(keep.min(children.len()))),
         };
         right.into_child(bytes_of)
+    }
+
+    /// Splits an overflowing node after an append at its end: the new sibling takes a
+    /// quarter more than the fewest entries a node may hold, so that the nodes a run of
+    /// appends leaves behind stay about 70% full (an even split leaves them half full), and
+    /// removing the key just appended does not merge the two again.
+    fn split_after_append(&mut self, bytes_of: Option<BytesOf<'_>>) -> Option<Child> {
+        let min = self.min_entries();
+        let keep = self.entries() - (min + min / 4);
+        self.split_keeping(keep, bytes_of)
     }
 
     /// Appends the entries of `right`, a node of the same depth whose keys all come after.
@@ -254,6 +269,16 @@ fn prefix_where<T>(items: &[T], below: impl Fn(&T) -> bool) -> usize {
 /// How few entries a node search scans instead of halving further.
 const SCAN: usize = 8;
 
+/// Makes room in a node's entries for one more, growing them by doubling up to `max + 1` (as
+/// many as a node holds before it splits) and never past: `Vec`'s own doubling would give a
+/// full node room for twice its entries, which it would keep after splitting.
+fn reserve_one<T>(entries: &mut Vec<T>, max: usize) {
+    if entries.len() == entries.capacity() {
+        let room = (entries.len() * 2).clamp(4, max + 1).max(entries.len() + 1);
+        entries.reserve_exact(room - entries.len());
+    }
+}
+
 /// Where `key` is in `keys` (strictly increasing under `cmp`), as `binary_search` reports it.
 fn search_leaf<C: Fn(Key, Key) -> Ordering>(
     keys: &[Key],
@@ -274,28 +299,43 @@ fn child_for(children: &[Child], below: impl Fn(Key) -> bool) -> usize {
 }
 
 /// Inserts `key` under `node`. Returns whether it was new, and a new right sibling if `node`
-/// overflowed and split.
+/// overflowed and split. A node that overflows from an append at its end (the key after
+/// every other below it) splits unevenly (see [`Node::split_after_append`]).
 fn insert_into<C: Fn(Key, Key) -> Ordering>(
     node: &mut Node,
     key: Key,
     cmp: &C,
     bytes: Option<(ByteSet, BytesOf<'_>)>,
 ) -> (bool, Option<Child>) {
+    let (inserted, split, _) = insert_under(node, key, cmp, bytes);
+    (inserted, split)
+}
+
+/// [`insert_into`], also returning whether the key went to the end of `node`.
+fn insert_under<C: Fn(Key, Key) -> Ordering>(
+    node: &mut Node,
+    key: Key,
+    cmp: &C,
+    bytes: Option<(ByteSet, BytesOf<'_>)>,
+) -> (bool, Option<Child>, bool) {
     let bytes_of = bytes.map(|(_, bytes_of)| bytes_of);
-    let inserted = match node {
+    let (inserted, at_end) = match node {
         Node::Leaf(keys) => match search_leaf(keys, key, cmp) {
-            Ok(_) => false,
+            Ok(_) => (false, false),
             Err(at) => {
+                let at_end = at == keys.len();
+                reserve_one(keys, LEAF_MAX);
                 keys.insert(at, key);
-                true
+                (true, at_end)
             }
         },
         Node::Branch(children) => {
             let at = child_for(children, |max| cmp(max, key) == Ordering::Less);
+            let last = at + 1 == children.len();
             let Some(child) = children.get_mut(at) else {
-                return (false, None);
+                return (false, None, false);
             };
-            let (inserted, split) = insert_into(&mut child.node, key, cmp, bytes);
+            let (inserted, split, child_at_end) = insert_under(&mut child.node, key, cmp, bytes);
             if inserted {
                 child.count += 1;
                 if cmp(key, child.max) == Ordering::Greater {
@@ -311,17 +351,20 @@ fn insert_into<C: Fn(Key, Key) -> Ordering>(
                 if let (Some(counts), Some(moved)) = (&mut child.bytes, &right.bytes) {
                     shift_counts(counts, moved, true);
                 }
+                reserve_one(children, BRANCH_MAX);
                 children.insert(at + 1, right);
             }
-            inserted
+            (inserted, last && child_at_end)
         }
     };
-    let split = if node.entries() > node.max_entries() {
-        node.split_half(bytes_of)
-    } else {
+    let split = if node.entries() <= node.max_entries() {
         None
+    } else if at_end {
+        node.split_after_append(bytes_of)
+    } else {
+        node.split_half(bytes_of)
     };
-    (inserted, split)
+    (inserted, split, at_end)
 }
 
 /// Removes `key` from under `node`; returns whether it was there.
@@ -1061,6 +1104,53 @@ mod tests {
         }
         assert_like(&tree, &model);
         assert!(matches!(&tree.root, Node::Leaf(keys) if keys.is_empty()));
+    }
+
+    /// Leaves of the tree, with how many keys each holds.
+    fn leaf_sizes(node: &Node, out: &mut Vec<usize>) {
+        match node {
+            Node::Leaf(keys) => out.push(keys.len()),
+            Node::Branch(children) => children.iter().for_each(|c| leaf_sizes(&c.node, out)),
+        }
+    }
+
+    #[test]
+    fn appends_leave_nodes_three_quarters_full() {
+        // Keys appended one at a time, as submissions arrive, then some inserted in between.
+        let mut tree = OrderTree::default();
+        let mut model = BTreeSet::new();
+        for k in (0..300_000u64).map(|i| 2 * i) {
+            tree.insert(k, &plain);
+            model.insert(k);
+        }
+        assert_like(&tree, &model);
+        let mut sizes = Vec::new();
+        leaf_sizes(&tree.root, &mut sizes);
+        let (last, behind) = sizes.split_last().unwrap();
+        // Each leaf an append left behind holds all but LEAF_MIN + LEAF_MIN / 4 of the
+        // LEAF_MAX + 1 keys it overflowed with (89 of 128); the last one takes the next
+        // appends.
+        let kept = LEAF_MAX + 1 - (LEAF_MIN + LEAF_MIN / 4);
+        assert!(behind.iter().all(|&n| n == kept), "{behind:?}");
+        assert!((LEAF_MIN..=LEAF_MAX).contains(last));
+        let Node::Branch(children) = &tree.root else {
+            panic!("300,000 keys make a branch root");
+        };
+        let Some((_, lower)) = children.split_last() else {
+            panic!("a root branch has children");
+        };
+        for child in lower {
+            assert_eq!(
+                child.node.entries(),
+                BRANCH_MAX + 1 - (BRANCH_MIN + BRANCH_MIN / 4)
+            );
+        }
+        // Inserts elsewhere split evenly, and every bound still holds.
+        for k in (0..300_000u64).map(|i| 2 * i + 1).step_by(7) {
+            tree.insert(k, &plain);
+            model.insert(k);
+        }
+        assert_like(&tree, &model);
     }
 
     #[test]
