@@ -63,6 +63,16 @@ fn month_jobs(n: usize) -> Vec<Job> {
 /// The most common `len`-byte substring of the folded names of `jobs`, counting each name
 /// once, and its share of the names.
 fn most_common(jobs: &[Job], len: usize) -> (String, f64) {
+    let (best, count) = by_names_holding(jobs, len)
+        .into_iter()
+        .next()
+        .expect("names have substrings");
+    (best, count as f64 / jobs.len() as f64)
+}
+
+/// Each `len`-byte substring of the folded names of `jobs` with the number of names holding
+/// it, the most common first (ties in byte order).
+fn by_names_holding(jobs: &[Job], len: usize) -> Vec<(String, usize)> {
     let mut counts: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut seen = std::collections::HashSet::new();
     for job in jobs {
@@ -74,14 +84,12 @@ fn most_common(jobs: &[Job], len: usize) -> (String, f64) {
             }
         }
     }
-    let (best, count) = counts
+    let mut counts: Vec<(Vec<u8>, usize)> = counts.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts
         .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
-        .expect("names have substrings");
-    (
-        String::from_utf8(best).expect("checked UTF-8"),
-        count as f64 / jobs.len() as f64,
-    )
+        .map(|(w, n)| (String::from_utf8(w).expect("checked UTF-8"), n))
+        .collect()
 }
 
 fn ids_of(page: &snapjobs::Page<'_>) -> Vec<String> {
@@ -207,29 +215,6 @@ fn main() {
     c.final_summary();
 }
 
-/// The `len`-byte substrings of the folded names of `jobs` found in the most names, the most
-/// common first.
-fn most_common_n(jobs: &[Job], len: usize, n: usize) -> Vec<String> {
-    let mut counts: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut seen = std::collections::HashSet::new();
-    for job in jobs {
-        let folded = job.name().to_ascii_lowercase();
-        seen.clear();
-        for w in folded.as_bytes().windows(len) {
-            if std::str::from_utf8(w).is_ok() && seen.insert(w.to_vec()) {
-                *counts.entry(w.to_vec()).or_default() += 1;
-            }
-        }
-    }
-    let mut counts: Vec<(Vec<u8>, usize)> = counts.into_iter().collect();
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    counts
-        .into_iter()
-        .take(n)
-        .map(|(w, _)| String::from_utf8(w).expect("checked UTF-8"))
-        .collect()
-}
-
 /// Group `month_insert_now`: a job created after every held one, inserted (timed) and removed
 /// again (not timed), into the index as it is, into a copy keeping the 16 most common 4-byte
 /// substrings, and into SQLite: what kept keywords add to a write.
@@ -251,8 +236,9 @@ fn insert_now(
         .collect();
     let mut kept = index.clone();
     kept.set_kept_matches_limit(usize::MAX);
-    for keyword in most_common_n(sample, 4, snapjobs::MAX_KEPT_KEYWORDS) {
-        assert!(kept.keep_keyword(&keyword));
+    let keywords = by_names_holding(sample, 4);
+    for (keyword, _) in keywords.iter().take(snapjobs::MAX_KEPT_KEYWORDS) {
+        assert!(kept.keep_keyword(keyword));
     }
     let kept_matches: usize = kept.kept_keywords().map(|(_, n)| n).sum();
     eprintln!(

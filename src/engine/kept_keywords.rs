@@ -72,6 +72,12 @@ impl Kept {
     }
 }
 
+/// The kept keywords that `name` contains.
+fn containing<'k>(kept: &'k mut [Kept], name: &'k str) -> impl Iterator<Item = &'k mut Kept> {
+    kept.iter_mut()
+        .filter(move |kept| name_contains(name, &kept.keyword))
+}
+
 impl KeptKeywords {
     /// The kept keyword equal to `keyword` (ASCII letters compared case-insensitively), if
     /// any. O(kept).
@@ -150,12 +156,10 @@ impl KeptKeywords {
         status: Status,
         cmp: &C,
     ) {
-        for kept in &mut self.kept {
-            if name_contains(name, &kept.keyword) {
-                kept.all.insert(key, cmp);
-                kept.by_status.get_mut(status).insert(key, cmp);
-                self.matches += 1;
-            }
+        for kept in containing(&mut self.kept, name) {
+            kept.all.insert(key, cmp);
+            kept.by_status.get_mut(status).insert(key, cmp);
+            self.matches += 1;
         }
         self.forget_while_over(0);
     }
@@ -169,12 +173,10 @@ impl KeptKeywords {
         status: Status,
         cmp: &C,
     ) {
-        for kept in &mut self.kept {
-            if name_contains(name, &kept.keyword) {
-                kept.all.remove(key, cmp);
-                kept.by_status.get_mut(status).remove(key, cmp);
-                self.matches -= 1;
-            }
+        for kept in containing(&mut self.kept, name) {
+            kept.all.remove(key, cmp);
+            kept.by_status.get_mut(status).remove(key, cmp);
+            self.matches -= 1;
         }
     }
 
@@ -187,11 +189,9 @@ impl KeptKeywords {
         (old, new): (Status, Status),
         cmp: &C,
     ) {
-        for kept in &mut self.kept {
-            if name_contains(name, &kept.keyword) {
-                kept.by_status.get_mut(old).remove(key, cmp);
-                kept.by_status.get_mut(new).insert(key, cmp);
-            }
+        for kept in containing(&mut self.kept, name) {
+            kept.by_status.get_mut(old).remove(key, cmp);
+            kept.by_status.get_mut(new).insert(key, cmp);
         }
     }
 
