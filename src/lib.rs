@@ -137,7 +137,7 @@
 //! | [`JobIndex::keep_keyword`] | O(B + N) |
 //! | [`JobIndex::forget_keyword`], [`JobIndex::kept_keywords`], [`JobIndex::set_kept_matches_limit`] | O(K) |
 //! | [`JobIndex::set_template`], [`JobIndex::set_output`], [`JobIndex::set_time_interval`] | O(1) expected |
-//! | [`JobIndex::load`] of m jobs | O((n + m) (log(n + m) + g)): one sort, trees built bottom-up |
+//! | [`JobIndex::load`] of m jobs | O((n + m) (log(n + m) + g)): one sort, trees built bottom-up (the name index on two threads, by default) |
 //! | [`JobIndex::jobs`], [`JobIndex::heap_bytes`] | O(n) |
 //! | [`RawRequest::from_query_string`], [`RawRequest::to_query`] | O(length of the parameters) |
 //! | [`JobLines::next_line`], [`parse_json_lines`] | O(length of the text) |

@@ -16,7 +16,7 @@
 //!   (see [`ascii_bytes_of`] and the byte-counted [`OrderTree`]), which makes it exact too.
 
 use hashbrown::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use super::key::Key;
 use super::order_tree::{OrderTree, TreeBuilder};
@@ -145,66 +145,102 @@ pub(crate) fn name_contains(name: &str, keyword: &str) -> bool {
     })
 }
 
+/// Bulk builds of at least this many jobs build the name index on two threads (with the
+/// `parallel-load` feature).
+pub(crate) const PARALLEL_FROM: usize = 1 << 16;
+
+/// The lists of the grams of `jobs` (given as (key, name) in key order) that `keep` accepts,
+/// as (gram, list). O(total name length): a first pass numbers the grams and counts each
+/// one's postings, a second pushes each job's key into the leaves of each of its grams' lists
+/// (a counting sort by gram, which keeps each gram's keys in key order), and each list's
+/// branches are then built bottom-up.
+fn lists_of(jobs: &[(Key, &str)], keep: impl Fn(&Gram) -> bool) -> Vec<(Gram, OrderTree)> {
+    // Pass 1: every job's grams, numbered densely in order of first sight, in job order;
+    // and how many postings each gram has.
+    let mut numbers: HashMap<Gram, u32, BuildHasherDefault<GramHasher>> = HashMap::default();
+    let mut codes: Vec<Gram> = Vec::new();
+    let mut counts: Vec<u32> = Vec::new();
+    let mut flat: Vec<u32> = Vec::new();
+    let mut ends: Vec<usize> = Vec::with_capacity(jobs.len());
+    // The last job (by position) that posted each gram, to skip a name's repeated grams.
+    let mut last_poster: Vec<usize> = Vec::new();
+    let mut grams = Vec::new();
+    for (position, &(_, name)) in jobs.iter().enumerate() {
+        raw_grams_into(name, &mut grams);
+        for gram in grams.iter().filter(|g| keep(g)) {
+            let number = *numbers.entry(*gram).or_insert_with(|| {
+                codes.push(*gram);
+                counts.push(0);
+                last_poster.push(usize::MAX);
+                (codes.len() - 1) as u32
+            });
+            let i = number as usize;
+            if let (Some(count), Some(last)) = (counts.get_mut(i), last_poster.get_mut(i))
+                && *last != position
+            {
+                *last = position;
+                *count += 1;
+                flat.push(number);
+            }
+        }
+        ends.push(flat.len());
+    }
+    drop(numbers);
+    drop(last_poster);
+    // Pass 2: each gram's keys, pushed in job order (which is key order) straight into the
+    // leaves of its list.
+    let mut lists: Vec<TreeBuilder> = counts
+        .iter()
+        .map(|&count| TreeBuilder::new(count as usize))
+        .collect();
+    let mut from = 0;
+    for (&(key, _), &to) in jobs.iter().zip(&ends) {
+        let numbers = flat.get(from..to);
+        debug_assert!(numbers.is_some(), "each job's grams lie in `flat`");
+        for &number in numbers.unwrap_or_default() {
+            if let Some(list) = lists.get_mut(number as usize) {
+                list.push(key);
+            }
+        }
+        from = to;
+    }
+    drop(flat);
+    codes
+        .into_iter()
+        .zip(lists)
+        .map(|(gram, list)| (gram, list.finish()))
+        .collect()
+}
+
 impl NameIndex {
-    /// Builds the lists for `jobs`, given as (key, name) in key order. O(total name length):
-    /// a first pass counts each gram's postings, a second pushes each job's key into the
-    /// leaves of each of its grams' lists (a counting sort by gram, which keeps each gram's
-    /// keys in key order), and each list's branches are then built bottom-up.
-    pub(crate) fn from_sorted<'a>(jobs: impl Iterator<Item = (Key, &'a str)>) -> NameIndex {
-        // Pass 1: every job's grams, numbered densely in order of first sight, in job order;
-        // and how many postings each gram has.
-        let mut numbers: HashMap<Gram, u32, BuildHasherDefault<GramHasher>> = HashMap::default();
-        let mut codes: Vec<Gram> = Vec::new();
-        let mut counts: Vec<u32> = Vec::new();
-        let mut flat: Vec<u32> = Vec::new();
-        let mut jobs_grams: Vec<(Key, usize)> = Vec::new();
-        // The last job (by position) that posted each gram, to skip a name's repeated grams.
-        let mut last_poster: Vec<usize> = Vec::new();
-        let mut grams = Vec::new();
-        for (position, (key, name)) in jobs.enumerate() {
-            raw_grams_into(name, &mut grams);
-            for &gram in &grams {
-                let number = *numbers.entry(gram).or_insert_with(|| {
-                    codes.push(gram);
-                    counts.push(0);
-                    last_poster.push(usize::MAX);
-                    (codes.len() - 1) as u32
-                });
-                let i = number as usize;
-                if let (Some(count), Some(last)) = (counts.get_mut(i), last_poster.get_mut(i))
-                    && *last != position
-                {
-                    *last = position;
-                    *count += 1;
-                    flat.push(number);
+    /// Builds the lists for `jobs`, given as (key, name) in key order. O(total name length).
+    ///
+    /// With the `parallel-load` feature (on by default) and at least [`PARALLEL_FROM`] jobs,
+    /// the grams are split in two halves by a bit of their hash, and another thread builds
+    /// the lists of one half while this one builds the other's: the build is almost all
+    /// hash-table lookups and scattered writes, which the two halves do apart.
+    pub(crate) fn from_sorted(jobs: &[(Key, &str)]) -> NameIndex {
+        let hasher = BuildHasherDefault::<GramHasher>::default();
+        let half = |gram: &Gram| hasher.hash_one(gram) >> 63 == 1;
+        let lists = if cfg!(feature = "parallel-load") && jobs.len() >= PARALLEL_FROM {
+            std::thread::scope(|scope| {
+                // If no thread can be made, or the other thread fails (only an allocation
+                // can), its half is built here.
+                let other = std::thread::Builder::new()
+                    .name("snapjobs-load".into())
+                    .spawn_scoped(scope, || lists_of(jobs, |g| half(g)));
+                let mut lists = lists_of(jobs, |g| !half(g));
+                match other.map(|thread| thread.join()) {
+                    Ok(Ok(more)) => lists.extend(more),
+                    _ => lists.extend(lists_of(jobs, |g| half(g))),
                 }
-            }
-            jobs_grams.push((key, flat.len()));
-        }
-        drop(numbers);
-        drop(last_poster);
-        // Pass 2: each gram's keys, pushed in job order (which is key order) straight into
-        // the leaves of its list.
-        let mut lists: Vec<TreeBuilder> = counts
-            .iter()
-            .map(|&count| TreeBuilder::new(count as usize))
-            .collect();
-        let mut from = 0;
-        for &(key, to) in &jobs_grams {
-            let numbers = flat.get(from..to);
-            debug_assert!(numbers.is_some(), "each job's grams lie in `flat`");
-            for &number in numbers.unwrap_or_default() {
-                if let Some(list) = lists.get_mut(number as usize) {
-                    list.push(key);
-                }
-            }
-            from = to;
-        }
-        drop(flat);
-        let mut postings = HashMap::with_capacity_and_hasher(codes.len(), Default::default());
-        for (gram, list) in codes.into_iter().zip(lists) {
-            postings.insert(gram, list.finish());
-        }
+                lists
+            })
+        } else {
+            lists_of(jobs, |_| true)
+        };
+        let mut postings = HashMap::with_capacity_and_hasher(lists.len(), Default::default());
+        postings.extend(lists);
         NameIndex { postings }
     }
 
@@ -252,7 +288,6 @@ impl NameIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::hash::BuildHasher;
 
     #[test]
     fn grams_are_tagged_by_length_and_folded() {
@@ -307,6 +342,37 @@ mod tests {
         assert_eq!(keyword_grams("abc"), [0x0361_6263]);
         assert_eq!(keyword_grams("abcd"), [0x0361_6263, 0x0362_6364]);
         assert_eq!(keyword_grams("北"), [0x03e5_8c97]);
+    }
+
+    #[test]
+    fn a_build_on_two_threads_equals_one_on_one() {
+        let names: Vec<String> = (0..PARALLEL_FROM as u64 + 10)
+            .map(|i| {
+                format!(
+                    "live-{}-北京-{}",
+                    i % 977,
+                    i.wrapping_mul(2_654_435_761) % 10_007
+                )
+            })
+            .collect();
+        let jobs: Vec<(Key, &str)> = (0..)
+            .zip(&names)
+            .map(|(i, name)| (i, name.as_str()))
+            .collect();
+        let built = NameIndex::from_sorted(&jobs);
+        let one_thread: HashMap<Gram, OrderTree> = lists_of(&jobs, |_| true).into_iter().collect();
+        assert_eq!(built.postings.len(), one_thread.len());
+        for (gram, list) in &one_thread {
+            let got = built.postings.get(gram).map(OrderTree::keys);
+            assert_eq!(got, Some(list.keys()), "gram {gram:#x}");
+        }
+        // Both halves hold a fair share of the grams.
+        let hasher = BuildHasherDefault::<GramHasher>::default();
+        let upper = one_thread
+            .keys()
+            .filter(|g| hasher.hash_one(g) >> 63 == 1)
+            .count();
+        assert!(upper * 4 > one_thread.len() && upper * 4 < 3 * one_thread.len());
     }
 
     #[test]
