@@ -246,6 +246,7 @@ impl NameIndex {
 
     /// Posts `key` under each of `grams`. O(grams · log n).
     pub(crate) fn add<C: Fn(Key, Key) -> Ordering>(&mut self, grams: &[Gram], key: Key, cmp: &C) {
+        self.touch(grams, key, cmp);
         for &gram in grams {
             self.postings.entry(gram).or_default().insert(key, cmp);
         }
@@ -259,6 +260,7 @@ impl NameIndex {
         key: Key,
         cmp: &C,
     ) {
+        self.touch(grams, key, cmp);
         for gram in grams {
             if let Some(list) = self.postings.get_mut(gram) {
                 list.remove(key, cmp);
@@ -267,6 +269,13 @@ impl NameIndex {
                 }
             }
         }
+    }
+
+    /// Brings into the cache the ends of the lists of `grams` that `key` will be appended
+    /// to or taken from the front of (see [`OrderTree::touch_ends`]).
+    fn touch<C: Fn(Key, Key) -> Ordering>(&self, grams: &[Gram], key: Key, cmp: &C) {
+        let lists: Vec<&OrderTree> = grams.iter().filter_map(|g| self.postings.get(g)).collect();
+        std::hint::black_box(OrderTree::touch_ends(&lists, key, cmp));
     }
 
     /// The posting list of `gram`, if any name has it.
