@@ -80,7 +80,8 @@ fn trigram(a: u8, b: u8, c: u8) -> Gram {
 
 /// The distinct bigrams and trigrams of `name`, folded, sorted.
 pub(crate) fn grams_of(name: &str) -> Vec<Gram> {
-    let mut grams = Vec::new();
+    // A name of n bytes has n - 1 bigrams and n - 2 trigrams: one allocation holds them.
+    let mut grams = Vec::with_capacity((2 * name.len()).saturating_sub(3));
     grams_into(name, &mut grams);
     grams
 }
@@ -274,7 +275,8 @@ impl NameIndex {
     /// Brings into the cache the ends of the lists of `grams` that `key` will be appended
     /// to or taken from the front of (see [`OrderTree::touch_ends`]).
     fn touch<C: Fn(Key, Key) -> Ordering>(&self, grams: &[Gram], key: Key, cmp: &C) {
-        let lists: Vec<&OrderTree> = grams.iter().filter_map(|g| self.postings.get(g)).collect();
+        let mut lists = Vec::with_capacity(grams.len());
+        lists.extend(grams.iter().filter_map(|g| self.postings.get(g)));
         std::hint::black_box(OrderTree::touch_ends(&lists, key, cmp));
     }
 

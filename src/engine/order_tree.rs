@@ -878,11 +878,13 @@ impl OrderTree {
         key: Key,
         cmp: &C,
     ) -> Key {
-        let mut nodes: Vec<(&Node, Place)> = trees
-            .iter()
-            .map(|tree| (&tree.root, place_of(&tree.root, key, cmp)))
-            .filter(|&(_, place)| place != Place::Searched)
-            .collect();
+        let mut nodes = Vec::with_capacity(trees.len());
+        nodes.extend(
+            trees
+                .iter()
+                .map(|tree| (&tree.root, place_of(&tree.root, key, cmp)))
+                .filter(|&(_, place)| place != Place::Searched),
+        );
         let mut seen = 0;
         while !nodes.is_empty() {
             nodes.retain_mut(|(node, place)| match node {
