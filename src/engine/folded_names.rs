@@ -355,6 +355,48 @@ mod tests {
     }
 
     #[test]
+    fn a_scan_agrees_with_a_substring_check_where_occurrences_overlap_and_cross() {
+        // Names and keywords over two letters, so that occurrences overlap within a name,
+        // run across ends in every way, and follow a counted one in the same record.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for _ in 0..3_000 {
+            let names: Vec<String> = (0..1 + next(8))
+                .map(|_| {
+                    (0..next(7))
+                        .map(|_| if next(2) == 0 { 'a' } else { 'B' })
+                        .collect()
+                })
+                .collect();
+            let keyword: String = (0..2 + next(3))
+                .map(|_| if next(2) == 0 { 'A' } else { 'b' })
+                .collect();
+            let mut folded = FoldedNames::default();
+            for (slot, name) in names.iter().enumerate() {
+                folded.insert(key(slot as u32, 0), name, Status::Init);
+            }
+            let expected: Vec<u32> = (0..names.len() as u32)
+                .filter(|&slot| {
+                    names[slot as usize]
+                        .to_ascii_lowercase()
+                        .contains(&keyword.to_ascii_lowercase())
+                })
+                .collect();
+            let keyword = keyword.to_ascii_lowercase();
+            assert_eq!(
+                scan(&folded, &keyword, None),
+                expected,
+                "{names:?} {keyword}"
+            );
+        }
+    }
+
+    #[test]
     fn a_scan_keeps_to_the_window() {
         let mut names = FoldedNames::default();
         for slot in 0..10 {
