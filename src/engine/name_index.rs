@@ -150,95 +150,137 @@ pub(crate) fn name_contains(name: &str, keyword: &str) -> bool {
 /// `parallel-load` feature).
 pub(crate) const PARALLEL_FROM: usize = 1 << 16;
 
-/// The lists of the grams of `jobs` (given as (key, name) in key order) that `keep` accepts,
-/// as (gram, list). O(total name length): a first pass numbers the grams and counts each
-/// one's postings, a second pushes each job's key into the leaves of each of its grams' lists
-/// (a counting sort by gram, which keeps each gram's keys in key order), and each list's
-/// branches are then built bottom-up.
-fn lists_of(jobs: &[(Key, &str)], keep: impl Fn(&Gram) -> bool) -> Vec<(Gram, OrderTree)> {
-    // Pass 1: every job's grams, numbered densely in order of first sight, in job order;
-    // and how many postings each gram has.
-    let mut numbers: HashMap<Gram, u32, BuildHasherDefault<GramHasher>> = HashMap::default();
-    let mut codes: Vec<Gram> = Vec::new();
-    let mut counts: Vec<u32> = Vec::new();
-    let mut flat: Vec<u32> = Vec::new();
-    let mut ends: Vec<usize> = Vec::with_capacity(jobs.len());
-    // The last job (by position) that posted each gram, to skip a name's repeated grams.
-    let mut last_poster: Vec<usize> = Vec::new();
-    let mut grams = Vec::new();
-    for (position, &(_, name)) in jobs.iter().enumerate() {
-        raw_grams_into(name, &mut grams);
-        for gram in grams.iter().filter(|g| keep(g)) {
-            let number = *numbers.entry(*gram).or_insert_with(|| {
-                codes.push(*gram);
-                counts.push(0);
-                last_poster.push(usize::MAX);
-                (codes.len() - 1) as u32
-            });
-            let i = number as usize;
-            if let (Some(count), Some(last)) = (counts.get_mut(i), last_poster.get_mut(i))
-                && *last != position
-            {
-                *last = position;
-                *count += 1;
-                flat.push(number);
+/// The grams of a bulk load's jobs (those a `keep` accepts), numbered densely in order of
+/// first sight, with each one's posting count and each job's gram numbers: the first pass of
+/// building their lists (see [`Numbered::lists`]).
+struct Numbered {
+    /// The gram of each number.
+    codes: Vec<Gram>,
+    /// The postings of each number.
+    counts: Vec<u32>,
+    /// Every job's gram numbers, job after job, each once.
+    flat: Vec<u32>,
+    /// Where each job's numbers end in `flat`.
+    ends: Vec<usize>,
+}
+
+impl Numbered {
+    /// Numbers the grams of `jobs` (given as (key, name) in key order) that `keep` accepts.
+    /// O(total name length).
+    fn new(jobs: &[(Key, &str)], keep: impl Fn(&Gram) -> bool) -> Numbered {
+        let mut numbers: HashMap<Gram, u32, BuildHasherDefault<GramHasher>> = HashMap::default();
+        let mut codes: Vec<Gram> = Vec::new();
+        let mut counts: Vec<u32> = Vec::new();
+        let mut flat: Vec<u32> = Vec::new();
+        let mut ends: Vec<usize> = Vec::with_capacity(jobs.len());
+        // The last job (by position) that posted each gram, to skip a name's repeated grams.
+        let mut last_poster: Vec<usize> = Vec::new();
+        let mut grams = Vec::new();
+        for (position, &(_, name)) in jobs.iter().enumerate() {
+            raw_grams_into(name, &mut grams);
+            for gram in grams.iter().filter(|g| keep(g)) {
+                let number = *numbers.entry(*gram).or_insert_with(|| {
+                    codes.push(*gram);
+                    counts.push(0);
+                    last_poster.push(usize::MAX);
+                    (codes.len() - 1) as u32
+                });
+                let i = number as usize;
+                if let (Some(count), Some(last)) = (counts.get_mut(i), last_poster.get_mut(i))
+                    && *last != position
+                {
+                    *last = position;
+                    *count += 1;
+                    flat.push(number);
+                }
             }
+            ends.push(flat.len());
         }
-        ends.push(flat.len());
+        Numbered {
+            codes,
+            counts,
+            flat,
+            ends,
+        }
     }
-    drop(numbers);
-    drop(last_poster);
-    // Pass 2: each gram's keys, pushed in job order (which is key order) straight into the
-    // leaves of its list.
-    let mut lists: Vec<TreeBuilder> = counts
-        .iter()
-        .map(|&count| TreeBuilder::new(count as usize))
-        .collect();
-    let mut from = 0;
-    for (&(key, _), &to) in jobs.iter().zip(&ends) {
-        let numbers = flat.get(from..to);
-        debug_assert!(numbers.is_some(), "each job's grams lie in `flat`");
-        for &number in numbers.unwrap_or_default() {
-            if let Some(list) = lists.get_mut(number as usize) {
-                list.push(key);
+
+    /// A builder for each numbered gram's list, its leaves allocated (by the calling thread).
+    fn builders(&self) -> Vec<TreeBuilder> {
+        self.counts
+            .iter()
+            .map(|&count| TreeBuilder::new(count as usize))
+            .collect()
+    }
+
+    /// The lists, as (gram, list): each job's key pushed, in job order (which is key order),
+    /// into the leaves of its grams' `builders` (a counting sort by gram), and each list's
+    /// branches built bottom-up. O(postings).
+    fn lists(self, jobs: &[(Key, &str)], mut builders: Vec<TreeBuilder>) -> Vec<(Gram, OrderTree)> {
+        let mut from = 0;
+        for (&(key, _), &to) in jobs.iter().zip(&self.ends) {
+            let numbers = self.flat.get(from..to);
+            debug_assert!(numbers.is_some(), "each job's grams lie in `flat`");
+            for &number in numbers.unwrap_or_default() {
+                if let Some(list) = builders.get_mut(number as usize) {
+                    list.push(key);
+                }
             }
+            from = to;
         }
-        from = to;
+        self.codes
+            .into_iter()
+            .zip(builders)
+            .map(|(gram, list)| (gram, list.finish()))
+            .collect()
     }
-    drop(flat);
-    codes
-        .into_iter()
-        .zip(lists)
-        .map(|(gram, list)| (gram, list.finish()))
-        .collect()
 }
 
 impl NameIndex {
     /// Builds the lists for `jobs`, given as (key, name) in key order. O(total name length).
     ///
     /// With the `parallel-load` feature (on by default) and at least [`PARALLEL_FROM`] jobs,
-    /// the grams are split in two halves by a bit of their hash, and another thread builds
-    /// the lists of one half while this one builds the other's: the build is almost all
-    /// hash-table lookups and scattered writes, which the two halves do apart.
+    /// the grams are split in two halves by a bit of their hash, and another thread numbers
+    /// and fills the lists of one half while this one does the other's: the build is almost
+    /// all hash-table lookups and scattered writes, which the two halves do apart. Every
+    /// leaf is allocated on this thread, between the two passes (see the body).
     pub(crate) fn from_sorted(jobs: &[(Key, &str)]) -> NameIndex {
         let hasher = BuildHasherDefault::<GramHasher>::default();
         let half = |gram: &Gram| hasher.hash_one(gram) >> 63 == 1;
         let lists = if cfg!(feature = "parallel-load") && jobs.len() >= PARALLEL_FROM {
+            let spawn = || std::thread::Builder::new().name("snapjobs-load".into());
+            // Both halves numbered apart; then every leaf allocated here, on the caller's
+            // thread; then both halves' leaves filled apart. If no thread can be made, or the
+            // other thread fails (only an allocation can), its part is done here.
+            let (mine, theirs) = std::thread::scope(|scope| {
+                let other = spawn().spawn_scoped(scope, || Numbered::new(jobs, |g| half(g)));
+                let mine = Numbered::new(jobs, |g| !half(g));
+                let theirs = match other.map(|thread| thread.join()) {
+                    Ok(Ok(theirs)) => theirs,
+                    _ => Numbered::new(jobs, |g| half(g)),
+                };
+                (mine, theirs)
+            });
+            // A malloc keeps each thread's allocations in an arena of its own, and the writes
+            // that follow a load, on the caller's thread, would not reuse the room of the
+            // leaves they free in the other's: so the caller's thread allocates them all.
+            let (my_builders, their_builders) = (mine.builders(), theirs.builders());
             std::thread::scope(|scope| {
-                // If no thread can be made, or the other thread fails (only an allocation
-                // can), its half is built here.
-                let other = std::thread::Builder::new()
-                    .name("snapjobs-load".into())
-                    .spawn_scoped(scope, || lists_of(jobs, |g| half(g)));
-                let mut lists = lists_of(jobs, |g| !half(g));
+                let other = spawn().spawn_scoped(scope, || theirs.lists(jobs, their_builders));
+                let mut lists = mine.lists(jobs, my_builders);
                 match other.map(|thread| thread.join()) {
                     Ok(Ok(more)) => lists.extend(more),
-                    _ => lists.extend(lists_of(jobs, |g| half(g))),
+                    _ => {
+                        let theirs = Numbered::new(jobs, |g| half(g));
+                        let builders = theirs.builders();
+                        lists.extend(theirs.lists(jobs, builders));
+                    }
                 }
                 lists
             })
         } else {
-            lists_of(jobs, |_| true)
+            let numbered = Numbered::new(jobs, |_| true);
+            let builders = numbered.builders();
+            numbered.lists(jobs, builders)
         };
         let mut postings = HashMap::with_capacity_and_hasher(lists.len(), Default::default());
         postings.extend(lists);
@@ -371,7 +413,13 @@ mod tests {
             .map(|(i, name)| (i, name.as_str()))
             .collect();
         let built = NameIndex::from_sorted(&jobs);
-        let one_thread: HashMap<Gram, OrderTree> = lists_of(&jobs, |_| true).into_iter().collect();
+        let numbered = Numbered::new(&jobs, |_| true);
+        let builders = numbered.builders();
+        let one_thread: HashMap<Gram, OrderTree> =
+            numbered.lists(&jobs, builders).into_iter().collect();
+        for list in built.postings.values() {
+            assert_eq!(list.check_invariants(&|a: Key, b: Key| a.cmp(&b)), Ok(()));
+        }
         assert_eq!(built.postings.len(), one_thread.len());
         for (gram, list) in &one_thread {
             let got = built.postings.get(gram).map(OrderTree::keys);

@@ -725,33 +725,41 @@ fn rebyte_under<C: Fn(Key, Key) -> Ordering>(
 /// place (no buffer of all the keys first).
 #[derive(Debug)]
 pub(crate) struct TreeBuilder {
-    plan: EvenRuns,
+    /// Every leaf of the tree, made with room for its keys when the builder is made: the
+    /// thread that makes a builder is the one that allocates its leaves, whichever fills
+    /// them.
     leaves: Vec<Vec<Key>>,
+    /// How many keys each leaf takes.
+    plan: EvenRuns,
+    /// The leaf being filled. Invariant: the leaves before it hold their planned keys, those
+    /// after it none.
+    filling: usize,
 }
 
 impl TreeBuilder {
-    /// A builder for a tree of `n` keys.
+    /// A builder for a tree of `n` keys, its leaves allocated. O(n / LEAF_MAX).
     pub(crate) fn new(n: usize) -> TreeBuilder {
+        let plan = EvenRuns::new(n, LEAF_MAX);
         TreeBuilder {
-            plan: EvenRuns::new(n, LEAF_MAX),
-            leaves: Vec::new(),
+            leaves: (0..plan.runs)
+                .map(|i| Vec::with_capacity(plan.size(i)))
+                .collect(),
+            plan,
+            filling: 0,
         }
     }
 
-    /// Appends `key`, which comes after every key pushed before it. O(1).
+    /// Appends `key`, which comes after every key pushed before it; one of the `n` keys the
+    /// builder was made for. O(1).
     pub(crate) fn push(&mut self, key: Key) {
-        let started = self.leaves.len();
-        let full = self
-            .leaves
-            .last()
-            .is_none_or(|leaf| leaf.len() >= self.plan.size(started - 1));
-        if full {
-            self.leaves
-                .push(Vec::with_capacity(self.plan.size(started)));
+        while let Some(leaf) = self.leaves.get_mut(self.filling) {
+            if leaf.len() < self.plan.size(self.filling) {
+                leaf.push(key);
+                return;
+            }
+            self.filling += 1;
         }
-        if let Some(leaf) = self.leaves.last_mut() {
-            leaf.push(key);
-        }
+        debug_assert!(false, "more keys pushed than the builder was made for");
     }
 
     /// The tree of the keys pushed, which must be the `n` it was made for. O(leaves).
