@@ -235,6 +235,14 @@ impl Numbered {
     }
 }
 
+/// The lists of the grams of `jobs` (given as (key, name) in key order) that `keep` accepts,
+/// as (gram, list), all built on the calling thread. O(total name length).
+fn lists_of(jobs: &[(Key, &str)], keep: impl Fn(&Gram) -> bool) -> Vec<(Gram, OrderTree)> {
+    let numbered = Numbered::new(jobs, keep);
+    let builders = numbered.builders();
+    numbered.lists(jobs, builders)
+}
+
 impl NameIndex {
     /// Builds the lists for `jobs`, given as (key, name) in key order. O(total name length).
     ///
@@ -269,18 +277,12 @@ impl NameIndex {
                 let mut lists = mine.lists(jobs, my_builders);
                 match other.map(|thread| thread.join()) {
                     Ok(Ok(more)) => lists.extend(more),
-                    _ => {
-                        let theirs = Numbered::new(jobs, |g| half(g));
-                        let builders = theirs.builders();
-                        lists.extend(theirs.lists(jobs, builders));
-                    }
+                    _ => lists.extend(lists_of(jobs, |g| half(g))),
                 }
                 lists
             })
         } else {
-            let numbered = Numbered::new(jobs, |_| true);
-            let builders = numbered.builders();
-            numbered.lists(jobs, builders)
+            lists_of(jobs, |_| true)
         };
         let mut postings = HashMap::with_capacity_and_hasher(lists.len(), Default::default());
         postings.extend(lists);
@@ -413,10 +415,7 @@ mod tests {
             .map(|(i, name)| (i, name.as_str()))
             .collect();
         let built = NameIndex::from_sorted(&jobs);
-        let numbered = Numbered::new(&jobs, |_| true);
-        let builders = numbered.builders();
-        let one_thread: HashMap<Gram, OrderTree> =
-            numbered.lists(&jobs, builders).into_iter().collect();
+        let one_thread: HashMap<Gram, OrderTree> = lists_of(&jobs, |_| true).into_iter().collect();
         for list in built.postings.values() {
             assert_eq!(list.check_invariants(&|a: Key, b: Key| a.cmp(&b)), Ok(()));
         }

@@ -356,19 +356,22 @@ fn insert_under<C: Fn(Key, Key) -> Ordering>(
 ) -> (bool, Option<Child>, bool) {
     let bytes_of = bytes.map(|(_, bytes_of)| bytes_of);
     let (inserted, at_end) = match node {
-        Node::Leaf(keys) => match if place == Place::Last {
-            Err(keys.len())
-        } else {
-            search_leaf(keys, key, cmp)
-        } {
-            Ok(_) => (false, false),
-            Err(at) => {
-                let at_end = at == keys.len();
-                reserve_one(keys, LEAF_MAX);
-                keys.insert(at, key);
-                (true, at_end)
+        Node::Leaf(keys) => {
+            let found = if place == Place::Last {
+                Err(keys.len())
+            } else {
+                search_leaf(keys, key, cmp)
+            };
+            match found {
+                Ok(_) => (false, false),
+                Err(at) => {
+                    let at_end = at == keys.len();
+                    reserve_one(keys, LEAF_MAX);
+                    keys.insert(at, key);
+                    (true, at_end)
+                }
             }
-        },
+        }
         Node::Branch(children) => {
             let at = if place == Place::Last {
                 children.len().saturating_sub(1)
@@ -436,17 +439,20 @@ fn remove_under<C: Fn(Key, Key) -> Ordering>(
     place: Place,
 ) -> bool {
     match node {
-        Node::Leaf(keys) => match if place == Place::First && keys.first() == Some(&key) {
-            Ok(0)
-        } else {
-            search_leaf(keys, key, cmp)
-        } {
-            Ok(at) => {
-                keys.remove(at);
-                true
+        Node::Leaf(keys) => {
+            let found = if place == Place::First && keys.first() == Some(&key) {
+                Ok(0)
+            } else {
+                search_leaf(keys, key, cmp)
+            };
+            match found {
+                Ok(at) => {
+                    keys.remove(at);
+                    true
+                }
+                Err(_) => false,
             }
-            Err(_) => false,
-        },
+        }
         Node::Branch(children) => {
             let first = place == Place::First
                 && children
