@@ -174,6 +174,7 @@ mod query;
 pub mod reference;
 mod request;
 mod response;
+mod shared;
 mod time;
 
 /// The README's code, compiled and run as a doctest.
@@ -196,4 +197,5 @@ pub use query::{
 };
 pub use request::RawRequest;
 pub use response::ListResponse;
+pub use shared::{IndexWriter, SharedIndex, Snapshot};
 pub use time::{TimeError, Timestamp};
