@@ -22,8 +22,12 @@
 
 use std::cmp::Ordering;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use super::key::Key;
+
+/// The bytes of an `Arc`'s two reference counts, before its value in the allocation.
+const ARC_COUNTS: usize = 2 * size_of::<usize>();
 
 /// Most keys in a leaf.
 const LEAF_MAX: usize = 128;
@@ -87,8 +91,8 @@ fn has_byte(bytes: ByteSet, byte: u8) -> bool {
 
 /// The byte counts of the keys under `node`: from its children's counts, or from the keys'
 /// byte sets in a leaf.
-fn counts_of(node: &Node, bytes_of: BytesOf<'_>) -> Box<ByteCounts> {
-    let mut counts = Box::new([0; 128]);
+fn counts_of(node: &Node, bytes_of: BytesOf<'_>) -> Arc<ByteCounts> {
+    let mut counts = [0; 128];
     match node {
         Node::Leaf(keys) => {
             for &k in keys {
@@ -103,7 +107,7 @@ fn counts_of(node: &Node, bytes_of: BytesOf<'_>) -> Box<ByteCounts> {
             }
         }
     }
-    counts
+    Arc::new(counts)
 }
 
 /// A counted B+tree of distinct keys in comparator order.
@@ -142,8 +146,8 @@ impl Default for Node {
 struct Child {
     count: usize,
     max: Key,
-    node: Node,
-    bytes: Option<Box<ByteCounts>>,
+    node: Arc<Node>,
+    bytes: Option<Arc<ByteCounts>>,
 }
 
 impl Node {
@@ -191,7 +195,7 @@ impl Node {
             count: self.count(),
             max,
             bytes: bytes_of.map(|bytes_of| counts_of(&self, bytes_of)),
-            node: self,
+            node: Arc::new(self),
         })
     }
 
@@ -236,8 +240,14 @@ impl Node {
                     + children
                         .iter()
                         .map(|c| {
-                            c.node.heap_bytes()
-                                + c.bytes.as_ref().map_or(0, |_| size_of::<ByteCounts>())
+                            // Each child's node and counts are `Arc` allocations: two
+                            // reference counts before the value.
+                            ARC_COUNTS
+                                + size_of::<Node>()
+                                + c.node.heap_bytes()
+                                + c.bytes
+                                    .as_ref()
+                                    .map_or(0, |_| ARC_COUNTS + size_of::<ByteCounts>())
                         })
                         .sum::<usize>()
             }
@@ -383,21 +393,21 @@ fn insert_under<C: Fn(Key, Key) -> Ordering>(
                 return (false, None, false);
             };
             let (inserted, split, child_at_end) =
-                insert_under(&mut child.node, key, cmp, bytes, place);
+                insert_under(Arc::make_mut(&mut child.node), key, cmp, bytes, place);
             if inserted {
                 child.count += 1;
                 if cmp(key, child.max) == Ordering::Greater {
                     child.max = key;
                 }
                 if let (Some(counts), Some((set, _))) = (&mut child.bytes, bytes) {
-                    add_bytes(counts, set);
+                    add_bytes(Arc::make_mut(counts), set);
                 }
             }
             if let Some(right) = split {
                 child.count -= right.count;
                 child.max = max_after_split(&child.node, child.max);
                 if let (Some(counts), Some(moved)) = (&mut child.bytes, &right.bytes) {
-                    shift_counts(counts, moved, true);
+                    shift_counts(Arc::make_mut(counts), moved, true);
                 }
                 reserve_one(children, BRANCH_MAX);
                 children.insert(at + 1, right);
@@ -467,12 +477,12 @@ fn remove_under<C: Fn(Key, Key) -> Ordering>(
             let Some(child) = children.get_mut(at) else {
                 return false;
             };
-            if !remove_under(&mut child.node, key, cmp, bytes, place) {
+            if !remove_under(Arc::make_mut(&mut child.node), key, cmp, bytes, place) {
                 return false;
             }
             child.count -= 1;
             if let (Some(counts), Some((set, _))) = (&mut child.bytes, bytes) {
-                sub_bytes(counts, set);
+                sub_bytes(Arc::make_mut(counts), set);
             }
             if let Some(max) = child.node.max_key() {
                 child.max = max;
@@ -507,19 +517,20 @@ fn rebalance(children: &mut Vec<Child>, at: usize, bytes_of: Option<BytesOf<'_>>
     let Some(left) = children.get_mut(left_at) else {
         return;
     };
-    left.node.append(right.node);
+    let left_node = Arc::make_mut(&mut left.node);
+    left_node.append(Arc::unwrap_or_clone(right.node));
     left.count += right.count;
     left.max = right.max;
     if let (Some(counts), Some(moved)) = (&mut left.bytes, &right.bytes) {
-        shift_counts(counts, moved, false);
+        shift_counts(Arc::make_mut(counts), moved, false);
     }
-    if left.node.entries() > left.node.max_entries()
-        && let Some(new_right) = left.node.split_half(bytes_of)
+    if left_node.entries() > left_node.max_entries()
+        && let Some(new_right) = left_node.split_half(bytes_of)
     {
         left.count -= new_right.count;
         left.max = max_after_split(&left.node, left.max);
         if let (Some(counts), Some(moved)) = (&mut left.bytes, &new_right.bytes) {
-            shift_counts(counts, moved, true);
+            shift_counts(Arc::make_mut(counts), moved, true);
         }
         children.insert(left_at + 1, new_right);
     }
@@ -715,10 +726,11 @@ fn rebyte_under<C: Fn(Key, Key) -> Ordering>(
             let Some(child) = children.get_mut(at) else {
                 return false;
             };
-            if !rebyte_under(&mut child.node, key, cmp, (old, new)) {
+            if !rebyte_under(Arc::make_mut(&mut child.node), key, cmp, (old, new)) {
                 return false;
             }
             if let Some(counts) = &mut child.bytes {
+                let counts = Arc::make_mut(counts);
                 sub_bytes(counts, old);
                 add_bytes(counts, new);
             }
@@ -964,7 +976,7 @@ impl OrderTree {
                 _ => None,
             };
             match only_child {
-                Some(child) => self.root = child.node,
+                Some(child) => self.root = Arc::unwrap_or_clone(child.node),
                 None => break,
             }
         }
@@ -1232,7 +1244,7 @@ mod tests {
         }
         assert_like(&tree, &model);
         assert!(
-            matches!(&tree.root, Node::Branch(children) if matches!(children[0].node, Node::Branch(_)))
+            matches!(&tree.root, Node::Branch(children) if matches!(*children[0].node, Node::Branch(_)))
         );
         for &k in keys.iter().rev().step_by(3) {
             assert_eq!(tree.remove(k, &plain), model.remove(&k));
@@ -1251,6 +1263,55 @@ mod tests {
             Node::Leaf(keys) => out.push(keys.len()),
             Node::Branch(children) => children.iter().for_each(|c| leaf_sizes(&c.node, out)),
         }
+    }
+
+    /// Leaf allocations of the tree, by address.
+    fn leaf_addresses(node: &Node, out: &mut BTreeSet<usize>) {
+        if let Node::Branch(children) = node {
+            for c in children {
+                match &*c.node {
+                    Node::Leaf(_) => {
+                        out.insert(Arc::as_ptr(&c.node) as usize);
+                    }
+                    branch => leaf_addresses(branch, out),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_clone_shares_its_nodes_and_a_write_to_either_copies_only_its_path() {
+        let keys: Vec<Key> = (0..200_000u64).map(|i| 4 * i).collect();
+        let mut original = OrderTree::from_sorted(keys.clone());
+        let mut copy = original.clone();
+        let (mut before, mut shared) = (BTreeSet::new(), BTreeSet::new());
+        leaf_addresses(&original.root, &mut before);
+        leaf_addresses(&copy.root, &mut shared);
+        assert!(before.len() > 1000);
+        assert_eq!(before, shared, "a clone copies no leaf");
+
+        // Writes to the copy: an append, an insert and a removal in the middle.
+        assert!(copy.insert(4 * 200_000, &plain));
+        assert!(copy.insert(401, &plain));
+        assert!(copy.remove(4 * 1000, &plain));
+        let mut after = BTreeSet::new();
+        leaf_addresses(&copy.root, &mut after);
+        let unshared = after.difference(&before).count();
+        // At most two a write: its leaf, and the new sibling if the leaf split.
+        assert!(unshared <= 6, "{unshared} leaves new for 3 writes");
+        assert_eq!(original.keys(), keys, "the original is unchanged");
+        original.check_invariants(&plain).unwrap();
+        copy.check_invariants(&plain).unwrap();
+        let mut expected = keys.clone();
+        expected.push(4 * 200_000);
+        expected.insert(101, 401);
+        expected.retain(|&k| k != 4 * 1000);
+        assert_eq!(copy.keys(), expected);
+
+        // And writes to the original now leave the copy as it is.
+        assert!(original.remove(0, &plain));
+        assert_eq!(copy.keys(), expected);
+        assert_eq!(original.keys(), keys[1..]);
     }
 
     #[test]
@@ -1304,7 +1365,7 @@ mod tests {
             tree.insert(k, &plain);
             model.insert(k);
         }
-        assert!(matches!(&tree.root, Node::Branch(c) if matches!(&c[0].node, Node::Branch(_))));
+        assert!(matches!(&tree.root, Node::Branch(c) if matches!(&*c[0].node, Node::Branch(_))));
         for i in 0..n / 2 {
             let oldest = 4 * i;
             assert_eq!(place_of(&tree.root, oldest, &plain), Place::First);
@@ -1391,7 +1452,7 @@ mod tests {
         }
         check(&tree, &model);
         assert!(
-            matches!(&tree.root, Node::Branch(children) if matches!(children[0].node, Node::Branch(_)))
+            matches!(&tree.root, Node::Branch(children) if matches!(*children[0].node, Node::Branch(_)))
         );
         for &k in keys.iter().rev().step_by(3) {
             assert_eq!(tree.remove_counted(k, &plain, &bytes_of), model.remove(&k));
@@ -1449,23 +1510,23 @@ mod tests {
         let cases: Vec<(&str, Damage)> = vec![
             ("tree says", |t| t.len += 1),
             ("overflows", |t| {
-                let leaf = &mut children(&mut children(&mut t.root)[0].node)[0];
-                leaf_keys(&mut leaf.node).splice(0..0, 0..LEAF_MAX as u64);
+                let leaf = &mut children(Arc::make_mut(&mut children(&mut t.root)[0].node))[0];
+                leaf_keys(Arc::make_mut(&mut leaf.node)).splice(0..0, 0..LEAF_MAX as u64);
             }),
             ("underflows", |t| {
-                let leaf = &mut children(&mut children(&mut t.root)[0].node)[1];
-                let keys = leaf_keys(&mut leaf.node);
+                let leaf = &mut children(Arc::make_mut(&mut children(&mut t.root)[0].node))[1];
+                let keys = leaf_keys(Arc::make_mut(&mut leaf.node));
                 let keep = keys.len() - (LEAF_MIN - 1);
                 keys.drain(..keep);
                 leaf.count = LEAF_MIN - 1;
             }),
             ("not strictly increasing", |t| {
-                let leaf = &mut children(&mut children(&mut t.root)[0].node)[0];
-                leaf_keys(&mut leaf.node).swap(0, 1);
+                let leaf = &mut children(Arc::make_mut(&mut children(&mut t.root)[0].node))[0];
+                leaf_keys(Arc::make_mut(&mut leaf.node)).swap(0, 1);
             }),
             ("not strictly increasing", |t| {
-                let leaf = &mut children(&mut children(&mut t.root)[0].node)[0];
-                let keys = leaf_keys(&mut leaf.node);
+                let leaf = &mut children(Arc::make_mut(&mut children(&mut t.root)[0].node))[0];
+                let keys = leaf_keys(Arc::make_mut(&mut leaf.node));
                 keys[1] = keys[0];
             }),
             ("fewer than 2 children", |t| {
@@ -1473,27 +1534,30 @@ mod tests {
                 t.len = t.root.count();
             }),
             ("child says", |t| {
-                children(&mut children(&mut t.root)[0].node)[0].count += 1;
+                children(Arc::make_mut(&mut children(&mut t.root)[0].node))[0].count += 1;
             }),
             ("child max is stale", |t| {
-                children(&mut children(&mut t.root)[0].node)[0].max += 1;
+                children(Arc::make_mut(&mut children(&mut t.root)[0].node))[0].max += 1;
             }),
             ("children out of order", |t| {
-                children(&mut children(&mut t.root)[0].node).swap(0, 1);
+                children(Arc::make_mut(&mut children(&mut t.root)[0].node)).swap(0, 1);
             }),
             ("children out of order", |t| {
                 // The first key of a leaf equal to the last of the one before it.
-                let leaves = children(&mut children(&mut t.root)[0].node);
+                let leaves = children(Arc::make_mut(&mut children(&mut t.root)[0].node));
                 let last = leaves[0].max;
-                leaf_keys(&mut leaves[1].node)[0] = last;
+                leaf_keys(Arc::make_mut(&mut leaves[1].node))[0] = last;
             }),
             ("different depths", |t| {
                 // A leaf where a branch stands, with its keys.
                 let branch = &mut children(&mut t.root)[1];
-                let first_leaf = leaf_keys(&mut children(&mut branch.node)[0].node).clone();
+                let first_leaf = leaf_keys(Arc::make_mut(
+                    &mut children(Arc::make_mut(&mut branch.node))[0].node,
+                ))
+                .clone();
                 branch.count = first_leaf.len();
                 branch.max = *first_leaf.last().unwrap();
-                branch.node = Node::Leaf(first_leaf);
+                branch.node = Arc::new(Node::Leaf(first_leaf));
                 t.len = t.root.count();
             }),
         ];
