@@ -101,7 +101,7 @@ fn every_kind_of_damage_is_caught() {
                 .insert_counted(k, &cmp, &bytes_of);
         }),
         ("empty posting list", |ix| {
-            ix.names.postings.insert(0x0200_7a7a, Default::default());
+            ix.names.put(0x0200_7a7a, Default::default());
         }),
         ("is not true", |ix| {
             // A gram j1's name lacks.

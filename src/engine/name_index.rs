@@ -17,6 +17,7 @@
 
 use hashbrown::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use super::key::Key;
 use super::order_tree::{OrderTree, TreeBuilder};
@@ -53,13 +54,30 @@ impl Hasher for GramHasher {
     }
 }
 
-/// Posting lists, one per gram present in some name.
+/// The lists of one shard of the grams.
+type Shard = HashMap<Gram, OrderTree, BuildHasherDefault<GramHasher>>;
+
+/// Shards the lists are spread over, by 10 bits of their gram's hash.
+const SHARDS: usize = 1 << SHARD_BITS;
+const SHARD_BITS: u32 = 10;
+
+/// The shard of `gram`: bits 32 to 41 of its hash, apart from the low bits a table picks a
+/// bucket by and the top 7 it tags entries with.
+fn shard_of(gram: Gram) -> usize {
+    let hash = BuildHasherDefault::<GramHasher>::default().hash_one(gram);
+    (hash >> 32) as usize & (SHARDS - 1)
+}
+
+/// Posting lists, one per gram present in some name, in shards that clones of the index
+/// share: a write copies only the shards (each a small table of tree roots) of the grams it
+/// changes, and each list only along the path it changes.
 ///
-/// Invariants: every list is non-empty and a valid [`OrderTree`]; the key of a job is in the
-/// list of gram `g` exactly when `g` is a gram of the job's folded name.
+/// Invariants: `shards` is empty or holds [`SHARDS`] shards, each list in the shard of its
+/// gram; every list is non-empty and a valid [`OrderTree`]; the key of a job is in the list
+/// of gram `g` exactly when `g` is a gram of the job's folded name.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct NameIndex {
-    pub(crate) postings: HashMap<Gram, OrderTree, BuildHasherDefault<GramHasher>>,
+    shards: Vec<Arc<Shard>>,
 }
 
 /// The ASCII bytes of a name, ASCII letters folded to lower case, as a set: bit `b` is set
@@ -284,16 +302,59 @@ impl NameIndex {
         } else {
             lists_of(jobs, |_| true)
         };
-        let mut postings = HashMap::with_capacity_and_hasher(lists.len(), Default::default());
-        postings.extend(lists);
-        NameIndex { postings }
+        let mut index = NameIndex::default();
+        index.make_shards(lists.len() / SHARDS);
+        for (gram, list) in lists {
+            index.shard_mut(gram).insert(gram, list);
+        }
+        index
+    }
+
+    /// Makes the shards, each with room for `room` lists, if there are none.
+    fn make_shards(&mut self, room: usize) {
+        if self.shards.is_empty() {
+            self.shards = (0..SHARDS)
+                .map(|_| Arc::new(Shard::with_capacity_and_hasher(room, Default::default())))
+                .collect();
+        }
+    }
+
+    /// The shard of `gram`, to write to: copied first if a clone shares it.
+    fn shard_mut(&mut self, gram: Gram) -> &mut Shard {
+        self.make_shards(0);
+        match self.shards.get_mut(shard_of(gram)) {
+            Some(shard) => Arc::make_mut(shard),
+            None => unreachable!("there are SHARDS shards and shard_of is below SHARDS"),
+        }
+    }
+
+    /// Every list, with its gram, in no particular order.
+    pub(crate) fn lists(&self) -> impl Iterator<Item = (Gram, &OrderTree)> {
+        self.shards
+            .iter()
+            .flat_map(|shard| shard.iter().map(|(&gram, list)| (gram, list)))
+    }
+
+    /// How many lists there are. O(shards).
+    #[cfg(test)]
+    pub(crate) fn list_count(&self) -> usize {
+        self.shards.iter().map(|shard| shard.len()).sum()
+    }
+
+    /// Puts `list` under `gram` as it is, for tests that break the invariants.
+    #[cfg(test)]
+    pub(crate) fn put(&mut self, gram: Gram, list: OrderTree) {
+        self.shard_mut(gram).insert(gram, list);
     }
 
     /// Posts `key` under each of `grams`. O(grams · log n).
     pub(crate) fn add<C: Fn(Key, Key) -> Ordering>(&mut self, grams: &[Gram], key: Key, cmp: &C) {
         self.touch(grams, key, cmp);
         for &gram in grams {
-            self.postings.entry(gram).or_default().insert(key, cmp);
+            self.shard_mut(gram)
+                .entry(gram)
+                .or_default()
+                .insert(key, cmp);
         }
     }
 
@@ -306,11 +367,12 @@ impl NameIndex {
         cmp: &C,
     ) {
         self.touch(grams, key, cmp);
-        for gram in grams {
-            if let Some(list) = self.postings.get_mut(gram) {
+        for &gram in grams {
+            let shard = self.shard_mut(gram);
+            if let Some(list) = shard.get_mut(&gram) {
                 list.remove(key, cmp);
                 if list.is_empty() {
-                    self.postings.remove(gram);
+                    shard.remove(&gram);
                 }
             }
         }
@@ -320,22 +382,28 @@ impl NameIndex {
     /// to or taken from the front of (see [`OrderTree::touch_ends`]).
     fn touch<C: Fn(Key, Key) -> Ordering>(&self, grams: &[Gram], key: Key, cmp: &C) {
         let mut lists = Vec::with_capacity(grams.len());
-        lists.extend(grams.iter().filter_map(|g| self.postings.get(g)));
+        lists.extend(grams.iter().filter_map(|&g| self.list(g)));
         std::hint::black_box(OrderTree::touch_ends(&lists, key, cmp));
     }
 
     /// The posting list of `gram`, if any name has it.
     pub(crate) fn list(&self, gram: Gram) -> Option<&OrderTree> {
-        self.postings.get(&gram)
+        self.shards.get(shard_of(gram))?.get(&gram)
     }
 
-    /// Bytes of heap held by the lists and their table.
+    /// Bytes of heap held by the lists and their tables.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.postings.allocation_size()
+        self.shards.capacity() * size_of::<Arc<Shard>>()
             + self
-                .postings
-                .values()
-                .map(OrderTree::heap_bytes)
+                .shards
+                .iter()
+                .map(|shard| {
+                    // The `Arc`'s two counts, the table, its allocation, its lists.
+                    2 * size_of::<usize>()
+                        + size_of::<Shard>()
+                        + shard.allocation_size()
+                        + shard.values().map(OrderTree::heap_bytes).sum::<usize>()
+                })
                 .sum::<usize>()
     }
 }
@@ -416,12 +484,13 @@ mod tests {
             .collect();
         let built = NameIndex::from_sorted(&jobs);
         let one_thread: HashMap<Gram, OrderTree> = lists_of(&jobs, |_| true).into_iter().collect();
-        for list in built.postings.values() {
+        for (gram, list) in built.lists() {
             assert_eq!(list.check_invariants(&|a: Key, b: Key| a.cmp(&b)), Ok(()));
+            assert_eq!(built.list(gram).map(|l| l.len()), Some(list.len()));
         }
-        assert_eq!(built.postings.len(), one_thread.len());
-        for (gram, list) in &one_thread {
-            let got = built.postings.get(gram).map(OrderTree::keys);
+        assert_eq!(built.list_count(), one_thread.len());
+        for (&gram, list) in &one_thread {
+            let got = built.list(gram).map(OrderTree::keys);
             assert_eq!(got, Some(list.keys()), "gram {gram:#x}");
         }
         // Both halves hold a fair share of the grams.

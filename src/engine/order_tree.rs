@@ -124,7 +124,7 @@ fn counts_of(node: &Node, bytes_of: BytesOf<'_>) -> Arc<ByteCounts> {
 /// - `len` is the number of keys.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct OrderTree {
-    root: Node,
+    root: Arc<Node>,
     len: usize,
     byte_counted: bool,
 }
@@ -813,7 +813,7 @@ impl OrderTree {
         let byte_counted = bytes_of.is_some();
         if leaves.len() <= 1 {
             return OrderTree {
-                root: Node::Leaf(leaves.into_iter().next().unwrap_or_default()),
+                root: Arc::new(Node::Leaf(leaves.into_iter().next().unwrap_or_default())),
                 len,
                 byte_counted,
             };
@@ -829,7 +829,7 @@ impl OrderTree {
                 .collect();
         }
         OrderTree {
-            root: Node::Branch(level),
+            root: Arc::new(Node::Branch(level)),
             len,
             byte_counted,
         }
@@ -876,14 +876,14 @@ impl OrderTree {
         cmp: &C,
         bytes: Option<(ByteSet, BytesOf<'_>)>,
     ) -> bool {
-        let (inserted, split) = insert_into(&mut self.root, key, cmp, bytes);
+        let (inserted, split) = insert_into(Arc::make_mut(&mut self.root), key, cmp, bytes);
         if inserted {
             self.len += 1;
         }
         if let Some(right) = split {
-            let left = std::mem::take(&mut self.root);
+            let left = Arc::unwrap_or_clone(std::mem::take(&mut self.root));
             if let Some(left) = left.into_child(bytes.map(|(_, bytes_of)| bytes_of)) {
-                self.root = Node::Branch(vec![left, right]);
+                self.root = Arc::new(Node::Branch(vec![left, right]));
             }
         }
         inserted
@@ -908,7 +908,7 @@ impl OrderTree {
         nodes.extend(
             trees
                 .iter()
-                .map(|tree| (&tree.root, place_of(&tree.root, key, cmp)))
+                .map(|tree| (&*tree.root, place_of(&tree.root, key, cmp)))
                 .filter(|&(_, place)| place != Place::Searched),
         );
         let mut seen = 0;
@@ -966,17 +966,17 @@ impl OrderTree {
         cmp: &C,
         bytes: Option<(ByteSet, BytesOf<'_>)>,
     ) -> bool {
-        if !remove_from(&mut self.root, key, cmp, bytes) {
+        if !remove_from(Arc::make_mut(&mut self.root), key, cmp, bytes) {
             return false;
         }
         self.len -= 1;
         loop {
-            let only_child = match &mut self.root {
+            let only_child = match Arc::make_mut(&mut self.root) {
                 Node::Branch(children) if children.len() == 1 => children.pop(),
                 _ => None,
             };
             match only_child {
-                Some(child) => self.root = Arc::unwrap_or_clone(child.node),
+                Some(child) => self.root = child.node,
                 None => break,
             }
         }
@@ -986,7 +986,7 @@ impl OrderTree {
     /// How many keys satisfy `below`, which must hold for a prefix of the keys in order
     /// (for example "comes before x"). O(log n).
     pub(crate) fn rank_where(&self, below: impl Fn(Key) -> bool) -> usize {
-        let mut node = &self.root;
+        let mut node: &Node = &self.root;
         let mut rank = 0;
         loop {
             match node {
@@ -1028,7 +1028,7 @@ impl OrderTree {
         bytes_of: BytesOf<'_>,
     ) -> usize {
         debug_assert!(self.byte_counted, "only a byte-counted tree counts bytes");
-        let mut node = &self.root;
+        let mut node: &Node = &self.root;
         let mut rank = 0;
         loop {
             match node {
@@ -1090,7 +1090,7 @@ impl OrderTree {
         old: ByteSet,
         new: ByteSet,
     ) -> bool {
-        rebyte_under(&mut self.root, key, cmp, (old, new))
+        rebyte_under(Arc::make_mut(&mut self.root), key, cmp, (old, new))
     }
 
     /// Every key in order (for checks and rebuilds). O(n).
@@ -1105,7 +1105,7 @@ impl OrderTree {
 
     /// Bytes of heap the tree holds.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.root.heap_bytes()
+        ARC_COUNTS + size_of::<Node>() + self.root.heap_bytes()
     }
 
     /// Checks every invariant listed on [`OrderTree`], reading the keys' byte sets with
@@ -1244,7 +1244,7 @@ mod tests {
         }
         assert_like(&tree, &model);
         assert!(
-            matches!(&tree.root, Node::Branch(children) if matches!(*children[0].node, Node::Branch(_)))
+            matches!(&*tree.root, Node::Branch(children) if matches!(*children[0].node, Node::Branch(_)))
         );
         for &k in keys.iter().rev().step_by(3) {
             assert_eq!(tree.remove(k, &plain), model.remove(&k));
@@ -1254,7 +1254,7 @@ mod tests {
             assert_eq!(tree.remove(k, &plain), model.remove(&k));
         }
         assert_like(&tree, &model);
-        assert!(matches!(&tree.root, Node::Leaf(keys) if keys.is_empty()));
+        assert!(matches!(&*tree.root, Node::Leaf(keys) if keys.is_empty()));
     }
 
     /// Leaves of the tree, with how many keys each holds.
@@ -1285,8 +1285,8 @@ mod tests {
         let mut original = OrderTree::from_sorted(keys.clone());
         let mut copy = original.clone();
         let (mut before, mut shared) = (BTreeSet::new(), BTreeSet::new());
-        leaf_addresses(&original.root, &mut before);
-        leaf_addresses(&copy.root, &mut shared);
+        leaf_addresses(&*original.root, &mut before);
+        leaf_addresses(&*copy.root, &mut shared);
         assert!(before.len() > 1000);
         assert_eq!(before, shared, "a clone copies no leaf");
 
@@ -1295,7 +1295,7 @@ mod tests {
         assert!(copy.insert(401, &plain));
         assert!(copy.remove(4 * 1000, &plain));
         let mut after = BTreeSet::new();
-        leaf_addresses(&copy.root, &mut after);
+        leaf_addresses(&*copy.root, &mut after);
         let unshared = after.difference(&before).count();
         // At most two a write: its leaf, and the new sibling if the leaf split.
         assert!(unshared <= 6, "{unshared} leaves new for 3 writes");
@@ -1325,7 +1325,7 @@ mod tests {
         }
         assert_like(&tree, &model);
         let mut sizes = Vec::new();
-        leaf_sizes(&tree.root, &mut sizes);
+        leaf_sizes(&*tree.root, &mut sizes);
         let (last, behind) = sizes.split_last().unwrap();
         // Each leaf an append left behind holds all but LEAF_MIN + LEAF_MIN / 4 of the
         // LEAF_MAX + 1 keys it overflowed with (89 of 128); the last one takes the next
@@ -1333,7 +1333,7 @@ mod tests {
         let kept = LEAF_MAX + 1 - (LEAF_MIN + LEAF_MIN / 4);
         assert!(behind.iter().all(|&n| n == kept), "{behind:?}");
         assert!((LEAF_MIN..=LEAF_MAX).contains(last));
-        let Node::Branch(children) = &tree.root else {
+        let Node::Branch(children) = &*tree.root else {
             panic!("300,000 keys make a branch root");
         };
         let Some((_, lower)) = children.split_last() else {
@@ -1365,14 +1365,14 @@ mod tests {
             tree.insert(k, &plain);
             model.insert(k);
         }
-        assert!(matches!(&tree.root, Node::Branch(c) if matches!(&*c[0].node, Node::Branch(_))));
+        assert!(matches!(&*tree.root, Node::Branch(c) if matches!(&*c[0].node, Node::Branch(_))));
         for i in 0..n / 2 {
             let oldest = 4 * i;
-            assert_eq!(place_of(&tree.root, oldest, &plain), Place::First);
+            assert_eq!(place_of(&*tree.root, oldest, &plain), Place::First);
             assert!(tree.remove(oldest, &plain));
             model.remove(&oldest);
             let newest = 4 * (n + i);
-            assert_eq!(place_of(&tree.root, newest, &plain), Place::Last);
+            assert_eq!(place_of(&*tree.root, newest, &plain), Place::Last);
             assert!(tree.insert(newest, &plain));
             model.insert(newest);
             if i % 1_000 == 0 {
@@ -1391,13 +1391,13 @@ mod tests {
             assert!(!tree.remove(absent, &plain), "{absent}");
         }
         // Present, in the first child but past its first leaf or grandchild.
-        let Node::Branch(top) = &tree.root else {
+        let Node::Branch(top) = &*tree.root else {
             panic!("still three levels");
         };
         let first_child_max = top[0].max;
         assert!(first + 4 * 300 < first_child_max);
         for k in [first + 4 * 300, first_child_max] {
-            assert_eq!(place_of(&tree.root, k, &plain), Place::First, "{k}");
+            assert_eq!(place_of(&*tree.root, k, &plain), Place::First, "{k}");
             assert!(tree.remove(k, &plain), "{k}");
             model.remove(&k);
             assert!(tree.insert(k, &plain), "{k}");
@@ -1452,7 +1452,7 @@ mod tests {
         }
         check(&tree, &model);
         assert!(
-            matches!(&tree.root, Node::Branch(children) if matches!(*children[0].node, Node::Branch(_)))
+            matches!(&*tree.root, Node::Branch(children) if matches!(*children[0].node, Node::Branch(_)))
         );
         for &k in keys.iter().rev().step_by(3) {
             assert_eq!(tree.remove_counted(k, &plain, &bytes_of), model.remove(&k));
@@ -1510,47 +1510,66 @@ mod tests {
         let cases: Vec<(&str, Damage)> = vec![
             ("tree says", |t| t.len += 1),
             ("overflows", |t| {
-                let leaf = &mut children(Arc::make_mut(&mut children(&mut t.root)[0].node))[0];
+                let leaf = &mut children(Arc::make_mut(
+                    &mut children(Arc::make_mut(&mut t.root))[0].node,
+                ))[0];
                 leaf_keys(Arc::make_mut(&mut leaf.node)).splice(0..0, 0..LEAF_MAX as u64);
             }),
             ("underflows", |t| {
-                let leaf = &mut children(Arc::make_mut(&mut children(&mut t.root)[0].node))[1];
+                let leaf = &mut children(Arc::make_mut(
+                    &mut children(Arc::make_mut(&mut t.root))[0].node,
+                ))[1];
                 let keys = leaf_keys(Arc::make_mut(&mut leaf.node));
                 let keep = keys.len() - (LEAF_MIN - 1);
                 keys.drain(..keep);
                 leaf.count = LEAF_MIN - 1;
             }),
             ("not strictly increasing", |t| {
-                let leaf = &mut children(Arc::make_mut(&mut children(&mut t.root)[0].node))[0];
+                let leaf = &mut children(Arc::make_mut(
+                    &mut children(Arc::make_mut(&mut t.root))[0].node,
+                ))[0];
                 leaf_keys(Arc::make_mut(&mut leaf.node)).swap(0, 1);
             }),
             ("not strictly increasing", |t| {
-                let leaf = &mut children(Arc::make_mut(&mut children(&mut t.root)[0].node))[0];
+                let leaf = &mut children(Arc::make_mut(
+                    &mut children(Arc::make_mut(&mut t.root))[0].node,
+                ))[0];
                 let keys = leaf_keys(Arc::make_mut(&mut leaf.node));
                 keys[1] = keys[0];
             }),
             ("fewer than 2 children", |t| {
-                children(&mut t.root).truncate(1);
+                children(Arc::make_mut(&mut t.root)).truncate(1);
                 t.len = t.root.count();
             }),
             ("child says", |t| {
-                children(Arc::make_mut(&mut children(&mut t.root)[0].node))[0].count += 1;
+                children(Arc::make_mut(
+                    &mut children(Arc::make_mut(&mut t.root))[0].node,
+                ))[0]
+                    .count += 1;
             }),
             ("child max is stale", |t| {
-                children(Arc::make_mut(&mut children(&mut t.root)[0].node))[0].max += 1;
+                children(Arc::make_mut(
+                    &mut children(Arc::make_mut(&mut t.root))[0].node,
+                ))[0]
+                    .max += 1;
             }),
             ("children out of order", |t| {
-                children(Arc::make_mut(&mut children(&mut t.root)[0].node)).swap(0, 1);
+                children(Arc::make_mut(
+                    &mut children(Arc::make_mut(&mut t.root))[0].node,
+                ))
+                .swap(0, 1);
             }),
             ("children out of order", |t| {
                 // The first key of a leaf equal to the last of the one before it.
-                let leaves = children(Arc::make_mut(&mut children(&mut t.root)[0].node));
+                let leaves = children(Arc::make_mut(
+                    &mut children(Arc::make_mut(&mut t.root))[0].node,
+                ));
                 let last = leaves[0].max;
                 leaf_keys(Arc::make_mut(&mut leaves[1].node))[0] = last;
             }),
             ("different depths", |t| {
                 // A leaf where a branch stands, with its keys.
-                let branch = &mut children(&mut t.root)[1];
+                let branch = &mut children(Arc::make_mut(&mut t.root))[1];
                 let first_leaf = leaf_keys(Arc::make_mut(
                     &mut children(Arc::make_mut(&mut branch.node))[0].node,
                 ))
