@@ -1285,8 +1285,8 @@ mod tests {
         let mut original = OrderTree::from_sorted(keys.clone());
         let mut copy = original.clone();
         let (mut before, mut shared) = (BTreeSet::new(), BTreeSet::new());
-        leaf_addresses(&*original.root, &mut before);
-        leaf_addresses(&*copy.root, &mut shared);
+        leaf_addresses(&original.root, &mut before);
+        leaf_addresses(&copy.root, &mut shared);
         assert!(before.len() > 1000);
         assert_eq!(before, shared, "a clone copies no leaf");
 
@@ -1295,7 +1295,7 @@ mod tests {
         assert!(copy.insert(401, &plain));
         assert!(copy.remove(4 * 1000, &plain));
         let mut after = BTreeSet::new();
-        leaf_addresses(&*copy.root, &mut after);
+        leaf_addresses(&copy.root, &mut after);
         let unshared = after.difference(&before).count();
         // At most two a write: its leaf, and the new sibling if the leaf split.
         assert!(unshared <= 6, "{unshared} leaves new for 3 writes");
@@ -1325,7 +1325,7 @@ mod tests {
         }
         assert_like(&tree, &model);
         let mut sizes = Vec::new();
-        leaf_sizes(&*tree.root, &mut sizes);
+        leaf_sizes(&tree.root, &mut sizes);
         let (last, behind) = sizes.split_last().unwrap();
         // Each leaf an append left behind holds all but LEAF_MIN + LEAF_MIN / 4 of the
         // LEAF_MAX + 1 keys it overflowed with (89 of 128); the last one takes the next
@@ -1368,11 +1368,11 @@ mod tests {
         assert!(matches!(&*tree.root, Node::Branch(c) if matches!(&*c[0].node, Node::Branch(_))));
         for i in 0..n / 2 {
             let oldest = 4 * i;
-            assert_eq!(place_of(&*tree.root, oldest, &plain), Place::First);
+            assert_eq!(place_of(&tree.root, oldest, &plain), Place::First);
             assert!(tree.remove(oldest, &plain));
             model.remove(&oldest);
             let newest = 4 * (n + i);
-            assert_eq!(place_of(&*tree.root, newest, &plain), Place::Last);
+            assert_eq!(place_of(&tree.root, newest, &plain), Place::Last);
             assert!(tree.insert(newest, &plain));
             model.insert(newest);
             if i % 1_000 == 0 {
@@ -1397,7 +1397,7 @@ mod tests {
         let first_child_max = top[0].max;
         assert!(first + 4 * 300 < first_child_max);
         for k in [first + 4 * 300, first_child_max] {
-            assert_eq!(place_of(&*tree.root, k, &plain), Place::First, "{k}");
+            assert_eq!(place_of(&tree.root, k, &plain), Place::First, "{k}");
             assert!(tree.remove(k, &plain), "{k}");
             model.remove(&k);
             assert!(tree.insert(k, &plain), "{k}");
