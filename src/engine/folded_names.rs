@@ -20,6 +20,7 @@
 use memchr::memmem;
 
 use super::key::{self, Key};
+use super::slots::Slots;
 use crate::job::{Job, MAX_NAME_CHARS, Status};
 
 /// The key of a dead record: above every real key (whose time bits stay under 2^39), so it is
@@ -256,7 +257,7 @@ impl FoldedNames {
     ///
     /// # Errors
     /// A description of the first broken invariant.
-    pub(crate) fn check_invariants(&self, slots: &[Option<Job>]) -> Result<(), String> {
+    pub(crate) fn check_invariants(&self, slots: &Slots) -> Result<(), String> {
         let records = self.keys.len();
         if self.lens.len() != records || self.statuses.len() != records {
             return Err(format!(

@@ -4,7 +4,7 @@ use std::hash::BuildHasher;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
-use crate::job::Job;
+use super::slots::Slots;
 
 /// A hash table of slots keyed by the id of the job in each slot.
 ///
@@ -17,7 +17,7 @@ pub(crate) struct IdMap {
 }
 
 /// The id of the job in `slot`, which the map's invariant says is occupied.
-fn id_in(slots: &[Option<Job>], slot: u32) -> &str {
+fn id_in(slots: &Slots, slot: u32) -> &str {
     match slots.get(slot as usize) {
         Some(Some(job)) => job.id(),
         _ => {
@@ -41,7 +41,7 @@ impl IdMap {
     }
 
     /// The slot of the job with this id. O(1) expected.
-    pub(crate) fn get(&self, slots: &[Option<Job>], id: &str) -> Option<u32> {
+    pub(crate) fn get(&self, slots: &Slots, id: &str) -> Option<u32> {
         let hash = self.hasher.hash_one(id);
         self.table
             .find(hash, |&slot| id_in(slots, slot) == id)
@@ -49,7 +49,7 @@ impl IdMap {
     }
 
     /// Adds `slot`, whose job (already in `slots`) has an id not yet in the map.
-    pub(crate) fn insert(&mut self, slots: &[Option<Job>], slot: u32) {
+    pub(crate) fn insert(&mut self, slots: &Slots, slot: u32) {
         let hasher = &self.hasher;
         let hash = hasher.hash_one(id_in(slots, slot));
         self.table
@@ -57,7 +57,7 @@ impl IdMap {
     }
 
     /// Removes the slot of the job with this id (still in `slots`), if held.
-    pub(crate) fn remove(&mut self, slots: &[Option<Job>], id: &str) {
+    pub(crate) fn remove(&mut self, slots: &Slots, id: &str) {
         let hash = self.hasher.hash_one(id);
         if let Ok(entry) = self
             .table

@@ -73,7 +73,7 @@ fn every_kind_of_damage_is_caught() {
         }),
         ("does not use the interned copy", |ix| {
             let slot = occupied_slot(ix) as usize;
-            let job = ix.slots[slot].as_mut().unwrap();
+            let job = ix.slots.get_mut(slot).unwrap().as_mut().unwrap();
             let copy = Arc::new((**job.shared()).clone());
             job.replace_shared(copy);
         }),
@@ -129,8 +129,14 @@ fn every_kind_of_damage_is_caught() {
         ("child byte counts are not its keys'", |ix| {
             // j1's bytes moved in the all-jobs tree's counts only.
             let (slot, k) = slot_and_key(ix, "j1");
-            let bytes =
-                name_index::ascii_bytes_of(ix.slots[slot as usize].as_ref().unwrap().name());
+            let bytes = name_index::ascii_bytes_of(
+                ix.slots
+                    .get(slot as usize)
+                    .unwrap()
+                    .as_ref()
+                    .unwrap()
+                    .name(),
+            );
             let slots = &ix.slots;
             assert!(
                 ix.all
@@ -140,8 +146,14 @@ fn every_kind_of_damage_is_caught() {
         ("child byte counts are not its keys'", |ix| {
             // The same in its status tree.
             let (slot, k) = slot_and_key(ix, "j1");
-            let bytes =
-                name_index::ascii_bytes_of(ix.slots[slot as usize].as_ref().unwrap().name());
+            let bytes = name_index::ascii_bytes_of(
+                ix.slots
+                    .get(slot as usize)
+                    .unwrap()
+                    .as_ref()
+                    .unwrap()
+                    .name(),
+            );
             let slots = &ix.slots;
             let tree = ix.by_status.get_mut(Status::Paused);
             assert!(tree.rebyte(k, &|a, b| compare(slots, a, b), bytes, 0));

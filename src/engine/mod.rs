@@ -12,6 +12,7 @@ mod name_index;
 mod order_tree;
 mod per_status;
 mod planner;
+mod slots;
 // Not yet the name index's lists (which are order trees): the compact representation is
 // built, tested and fuzzed, and its bulk build and memory accounting wait for the name index
 // to use it, once its keyword reads are as fast as the trees' (see its module docs).
@@ -41,6 +42,7 @@ use key::Key;
 use name_index::NameIndex;
 use order_tree::OrderTree;
 use per_status::PerStatus;
+use slots::Slots;
 
 /// The most jobs a [`JobIndex`] can hold: 2^25 = 33,554,432.
 pub const MAX_JOBS: usize = key::MAX_SLOTS;
@@ -82,7 +84,7 @@ pub struct JobIndex {
     max_jobs: usize,
     /// Jobs by slot; `None` is a free slot. Invariant: the occupied slots are exactly the
     /// values of `ids`; there are at most `max_jobs` slots.
-    slots: Vec<Option<Job>>,
+    slots: Slots,
     /// The free slots. Invariant: exactly the `None` slots, each once.
     free: Vec<u32>,
     /// `JobId` to slot. Invariant: holds exactly the occupied slots, each findable by its
@@ -134,7 +136,7 @@ fn release(interned: &mut HashMap<Arc<Shared>, usize>, shared: &Shared) {
 /// The (CreateTime, JobId) order of two keys, looking ids up in `slots`. Inlined into the
 /// tree searches, which compare times; only equal times take the call to compare ids.
 #[inline]
-fn compare(slots: &[Option<Job>], a: Key, b: Key) -> Ordering {
+fn compare(slots: &Slots, a: Key, b: Key) -> Ordering {
     match key::time_bits(a).cmp(&key::time_bits(b)) {
         Ordering::Equal if a != b => compare_ids(slots, a, b),
         order => order,
@@ -143,12 +145,12 @@ fn compare(slots: &[Option<Job>], a: Key, b: Key) -> Ordering {
 
 /// The order of the ids of two jobs created at the same time.
 #[inline(never)]
-fn compare_ids(slots: &[Option<Job>], a: Key, b: Key) -> Ordering {
+fn compare_ids(slots: &Slots, a: Key, b: Key) -> Ordering {
     id_at(slots, a).cmp(id_at(slots, b))
 }
 
 /// The id of the job a key names; every key in a tree names a held job.
-fn id_at(slots: &[Option<Job>], key: Key) -> &str {
+fn id_at(slots: &Slots, key: Key) -> &str {
     match slots.get(key::slot(key) as usize) {
         Some(Some(job)) => job.id(),
         _ => {
@@ -159,7 +161,7 @@ fn id_at(slots: &[Option<Job>], key: Key) -> &str {
 }
 
 /// The ASCII bytes of the name of the job a key names (see [`name_index::ascii_bytes_of`]).
-fn bytes_at(slots: &[Option<Job>], key: Key) -> u128 {
+fn bytes_at(slots: &Slots, key: Key) -> u128 {
     match slots.get(key::slot(key) as usize) {
         Some(Some(job)) => name_index::ascii_bytes_of(job.name()),
         _ => {
@@ -210,7 +212,7 @@ impl JobIndex {
     pub fn with_max_jobs(max_jobs: usize) -> JobIndex {
         JobIndex {
             max_jobs: max_jobs.min(MAX_JOBS),
-            slots: Vec::new(),
+            slots: Slots::default(),
             free: Vec::new(),
             ids: IdMap::default(),
             all: OrderTree::byte_counted(),
@@ -443,7 +445,7 @@ impl JobIndex {
     /// Rebuilds every structure from the slots, first moving the jobs into (CreateTime, JobId)
     /// order, so that slot order is key order and every pass below reads memory in sequence.
     fn rebuild(&mut self) {
-        let keys_of = |slots: &[Option<Job>]| -> Vec<Key> {
+        let keys_of = |slots: &Slots| -> Vec<Key> {
             (0u32..)
                 .zip(slots)
                 .filter_map(|(slot, job)| job.as_ref().map(|job| key_of(job, slot)))
@@ -890,7 +892,7 @@ impl JobIndex {
     /// assert!(index.heap_bytes() <= 256);
     /// ```
     pub fn heap_bytes(&self) -> usize {
-        self.slots.capacity() * size_of::<Option<Job>>()
+        self.slots.heap_bytes()
             + self.jobs().map(Job::heap_bytes).sum::<usize>()
             + self.free.capacity() * size_of::<u32>()
             + self.ids.heap_bytes()
