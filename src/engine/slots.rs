@@ -51,7 +51,7 @@ impl Slots {
 
     /// Adds a slot at the end. O(1), or O(CHUNK) for a new or copied chunk.
     pub(crate) fn push(&mut self, job: Option<Job>) {
-        if self.len % CHUNK == 0 {
+        if self.len.is_multiple_of(CHUNK) {
             self.chunks.push(empty_chunk());
         }
         self.len += 1;
