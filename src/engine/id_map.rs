@@ -2,17 +2,24 @@
 
 use std::hash::BuildHasher;
 
+use std::sync::Arc;
+
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 use super::slots::Slots;
 
-/// A hash table of slots keyed by the id of the job in each slot.
+/// Shards of the map, by 8 bits of the id's hash.
+const SHARDS: usize = 256;
+
+/// A hash table of slots keyed by the id of the job in each slot, in shards that clones of
+/// the index share: a write copies only the shard it changes (`Arc::make_mut`).
 ///
-/// Invariant: holds each occupied slot of the index exactly once, and no other; every method
-/// takes the index's slots, in which each held slot's job must be present.
+/// Invariant: holds each occupied slot of the index exactly once, and no other, in the shard
+/// of its job's id; `shards` is empty or holds [`SHARDS`] shards; every method takes the
+/// index's slots, in which each held slot's job must be present.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct IdMap {
-    table: HashTable<u32>,
+    shards: Vec<Arc<HashTable<u32>>>,
     hasher: DefaultHashBuilder,
 }
 
@@ -27,41 +34,57 @@ fn id_in(slots: &Slots, slot: u32) -> &str {
     }
 }
 
+/// The shard of a hash: bits 32 to 39, apart from the low bits a table picks a bucket by
+/// and the top 7 it tags entries with.
+fn shard_of(hash: u64) -> usize {
+    (hash >> 32) as usize % SHARDS
+}
+
 impl IdMap {
     /// An empty map with room for `capacity` ids.
     pub(crate) fn with_capacity(capacity: usize) -> IdMap {
-        IdMap {
-            table: HashTable::with_capacity(capacity),
-            hasher: DefaultHashBuilder::default(),
+        let mut map = IdMap::default();
+        map.make_shards(capacity.div_ceil(SHARDS));
+        map
+    }
+
+    fn make_shards(&mut self, room: usize) {
+        if self.shards.is_empty() {
+            self.shards = (0..SHARDS)
+                .map(|_| Arc::new(HashTable::with_capacity(room)))
+                .collect();
         }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.table.len()
+        self.shards.iter().map(|shard| shard.len()).sum()
     }
 
     /// The slot of the job with this id. O(1) expected.
     pub(crate) fn get(&self, slots: &Slots, id: &str) -> Option<u32> {
         let hash = self.hasher.hash_one(id);
-        self.table
+        self.shards
+            .get(shard_of(hash))?
             .find(hash, |&slot| id_in(slots, slot) == id)
             .copied()
     }
 
     /// Adds `slot`, whose job (already in `slots`) has an id not yet in the map.
     pub(crate) fn insert(&mut self, slots: &Slots, slot: u32) {
+        self.make_shards(0);
         let hasher = &self.hasher;
         let hash = hasher.hash_one(id_in(slots, slot));
-        self.table
-            .insert_unique(hash, slot, |&s| hasher.hash_one(id_in(slots, s)));
+        if let Some(shard) = self.shards.get_mut(shard_of(hash)) {
+            Arc::make_mut(shard).insert_unique(hash, slot, |&s| hasher.hash_one(id_in(slots, s)));
+        }
     }
 
     /// Removes the slot of the job with this id (still in `slots`), if held.
     pub(crate) fn remove(&mut self, slots: &Slots, id: &str) {
         let hash = self.hasher.hash_one(id);
-        if let Ok(entry) = self
-            .table
-            .find_entry(hash, |&slot| id_in(slots, slot) == id)
+        if let Some(shard) = self.shards.get_mut(shard_of(hash))
+            && let Ok(entry) =
+                Arc::make_mut(shard).find_entry(hash, |&slot| id_in(slots, slot) == id)
         {
             entry.remove();
         }
@@ -69,12 +92,19 @@ impl IdMap {
 
     /// Every slot held.
     pub(crate) fn slots(&self) -> impl Iterator<Item = u32> + '_ {
-        self.table.iter().copied()
+        self.shards.iter().flat_map(|shard| shard.iter().copied())
     }
 
-    /// Bytes of heap the table holds.
+    /// Bytes of heap the shards hold.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.table.allocation_size()
+        self.shards.capacity() * size_of::<Arc<HashTable<u32>>>()
+            + self
+                .shards
+                .iter()
+                .map(|shard| {
+                    2 * size_of::<usize>() + size_of::<HashTable<u32>>() + shard.allocation_size()
+                })
+                .sum::<usize>()
     }
 }
 
@@ -85,9 +115,10 @@ mod tests {
     #[test]
     fn a_map_made_with_room_holds_that_many_without_growing() {
         // A bulk load sizes the map once, for every job it adds.
-        let map = IdMap::with_capacity(1_000);
-        assert!(map.table.capacity() >= 1_000, "{}", map.table.capacity());
+        let map = IdMap::with_capacity(100_000);
+        let room: usize = map.shards.iter().map(|shard| shard.capacity()).sum();
+        assert!(room >= 100_000, "{room}");
         assert_eq!(map.len(), 0);
-        assert_eq!(IdMap::default().table.capacity(), 0);
+        assert!(IdMap::default().shards.is_empty());
     }
 }
