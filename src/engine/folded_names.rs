@@ -1,9 +1,10 @@
 //! [`FoldedNames`]: every held job's name, ASCII letters folded to lower case, end to end in
-//! one buffer, so that a keyword found in many names is counted by one vectorised pass over
-//! them all ([`memchr::memmem`]) rather than by checking each candidate's name.
+//! blocks of 256 records, so that a keyword found in many names is counted by one vectorised
+//! pass over them all ([`memchr::memmem`], block by block) rather than by checking each
+//! candidate's name.
 //!
 //! Each held job has one live *record*: its folded name (the records' names lie one after
-//! another in `bytes`, in record order), its order key and its status. A write that gives a
+//! another in their block's `bytes`, in record order), its order key and its status. A write that gives a
 //! job a name (insert, rename) appends a record; one that takes a name away (remove, rename)
 //! marks the old record dead. When dead records outnumber live ones the records are compacted
 //! in place, so a write costs amortised O(name length) and the buffer holds at most about
@@ -16,6 +17,8 @@
 //! running across a boundary hides no match: a match that started after it in the same record
 //! would end after the record too. At 10^6 realistic names (27 MB) a pass takes about 2 ms,
 //! plus some 20 ns a matching record.
+
+use std::sync::Arc;
 
 use memchr::memmem;
 
@@ -35,20 +38,37 @@ fn fold(name: &str) -> impl Iterator<Item = u8> + '_ {
     name.bytes().map(|b| b.to_ascii_lowercase())
 }
 
-/// The held jobs' folded names, end to end, with each record's key and status.
-///
-/// Invariants: `lens`, `keys` and `statuses` have one entry per record, and the lengths sum
-/// to `bytes.len()`; the live records (key not [`DEAD`]) are exactly one per held job, whose
-/// record holds its folded name, its key and its status, and `record_of_slot` gives each held
-/// job's slot its live record; `dead` counts the dead records, and is at most the live ones
-/// after every write.
+/// Records a block holds.
+const BLOCK: usize = 256;
+
+/// Slots a chunk of `record_of_slot` holds.
+const SLOT_CHUNK: usize = 1024;
+
+/// Up to [`BLOCK`] consecutive records: their folded names end to end, and each one's length,
+/// key and status.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct FoldedNames {
+struct Block {
     bytes: Vec<u8>,
     lens: Vec<u16>,
     keys: Vec<Key>,
     statuses: Vec<Status>,
-    record_of_slot: Vec<u32>,
+}
+
+/// The held jobs' folded names, end to end in blocks of records, with each record's key and
+/// status. The blocks, and the chunks of `record_of_slot`, are `Arc`s that clones of the
+/// index share: a write copies only the block (about 10 KB) and chunk it changes.
+///
+/// Invariants: every block but the last holds [`BLOCK`] records and the last at least one
+/// (there are `records` in all); in each block `lens`, `keys` and `statuses` have one entry
+/// per record and the lengths sum to `bytes.len()`; the live records (key not [`DEAD`]) are
+/// exactly one per held job, whose record holds its folded name, its key and its status, and
+/// `record_of_slot` gives each held job's slot its live record; `dead` counts the dead
+/// records, and is at most the live ones after every write.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FoldedNames {
+    blocks: Vec<Arc<Block>>,
+    records: usize,
+    record_of_slot: Vec<Arc<Vec<u32>>>,
     dead: usize,
 }
 
@@ -78,18 +98,8 @@ impl SlotMarks {
 impl FoldedNames {
     /// The records of `jobs`, given as (key, job) in the order their records are to lie.
     /// O(total name length).
-    pub(crate) fn from_jobs<'a>(jobs: impl Iterator<Item = (Key, &'a Job)> + Clone) -> FoldedNames {
-        let (records, total) = jobs.clone().fold((0, 0), |(n, bytes), (_, job)| {
-            (n + 1, bytes + job.name().len())
-        });
-        let mut names = FoldedNames {
-            bytes: Vec::with_capacity(total),
-            lens: Vec::with_capacity(records),
-            keys: Vec::with_capacity(records),
-            statuses: Vec::with_capacity(records),
-            record_of_slot: Vec::new(),
-            dead: 0,
-        };
+    pub(crate) fn from_jobs<'a>(jobs: impl Iterator<Item = (Key, &'a Job)>) -> FoldedNames {
+        let mut names = FoldedNames::default();
         for (key, job) in jobs {
             names.append(key, job.name(), job.status());
         }
@@ -98,31 +108,67 @@ impl FoldedNames {
 
     /// How many records there are, live and dead: what a scan walks.
     pub(crate) fn records(&self) -> usize {
-        self.keys.len()
+        self.records
     }
 
     fn append(&mut self, key: Key, name: &str, status: Status) {
         let slot = key::slot(key) as usize;
-        if self.record_of_slot.len() <= slot {
-            self.record_of_slot.resize(slot + 1, u32::MAX);
+        let record = self.records;
+        if self.record_of_slot.len() <= slot / SLOT_CHUNK {
+            self.record_of_slot.resize_with(slot / SLOT_CHUNK + 1, || {
+                Arc::new(vec![u32::MAX; SLOT_CHUNK])
+            });
         }
-        if let Some(record) = self.record_of_slot.get_mut(slot) {
+        if let Some(chunk) = self.record_of_slot.get_mut(slot / SLOT_CHUNK)
+            && let Some(entry) = Arc::make_mut(chunk).get_mut(slot % SLOT_CHUNK)
+        {
             // At most MAX_SLOTS live records and as many dead: under 2^26.
-            *record = self.keys.len() as u32;
+            *entry = record as u32;
         }
-        self.bytes.extend(fold(name));
-        // Exact: at most 512 bytes (the assertion above).
-        self.lens.push(name.len() as u16);
-        self.keys.push(key);
-        self.statuses.push(status);
+        if record.is_multiple_of(BLOCK) {
+            self.blocks.push(Arc::new(Block {
+                bytes: Vec::with_capacity(BLOCK * 32),
+                lens: Vec::with_capacity(BLOCK),
+                keys: Vec::with_capacity(BLOCK),
+                statuses: Vec::with_capacity(BLOCK),
+            }));
+        }
+        if let Some(block) = self.blocks.last_mut() {
+            let block = Arc::make_mut(block);
+            block.bytes.extend(fold(name));
+            // Exact: at most 512 bytes (the assertion above).
+            block.lens.push(name.len() as u16);
+            block.keys.push(key);
+            block.statuses.push(status);
+        }
+        self.records += 1;
+    }
+
+    fn key_at(&self, record: usize) -> Option<Key> {
+        self.blocks
+            .get(record / BLOCK)?
+            .keys
+            .get(record % BLOCK)
+            .copied()
+    }
+
+    /// The block of `record` to write to (copied first if shared), and the record's place
+    /// in it.
+    fn block_mut(&mut self, record: usize) -> Option<(&mut Block, usize)> {
+        let block = self.blocks.get_mut(record / BLOCK)?;
+        Some((Arc::make_mut(block), record % BLOCK))
     }
 
     /// The live record of the job in `slot`, if the slot is held.
     fn record(&self, slot: u32) -> Option<usize> {
-        let record = *self.record_of_slot.get(slot as usize)? as usize;
-        self.keys
-            .get(record)
-            .is_some_and(|&k| k != DEAD && key::slot(k) == slot)
+        let slot_at = slot as usize;
+        let record = *self
+            .record_of_slot
+            .get(slot_at / SLOT_CHUNK)?
+            .get(slot_at % SLOT_CHUNK)?;
+        let record = record as usize;
+        self.key_at(record)
+            .is_some_and(|k| k != DEAD && key::slot(k) == slot)
             .then_some(record)
     }
 
@@ -134,7 +180,8 @@ impl FoldedNames {
     /// Drops the record of the job in `slot`. Amortised O(1).
     pub(crate) fn remove(&mut self, slot: u32) {
         if let Some(record) = self.record(slot)
-            && let Some(k) = self.keys.get_mut(record)
+            && let Some((block, at)) = self.block_mut(record)
+            && let Some(k) = block.keys.get_mut(at)
         {
             *k = DEAD;
             self.dead += 1;
@@ -145,10 +192,13 @@ impl FoldedNames {
     /// Gives the job in `slot` a new name: a new record replaces its old one. Amortised
     /// O(name length).
     pub(crate) fn rename(&mut self, slot: u32, name: &str) {
-        if let Some(record) = self.record(slot) {
+        if let Some(record) = self.record(slot)
+            && let Some(block) = self.blocks.get(record / BLOCK)
+        {
+            let at = record % BLOCK;
             let (key, status) = (
-                self.keys.get(record).copied().unwrap_or(DEAD),
-                self.statuses.get(record).copied().unwrap_or(Status::Init),
+                block.keys.get(at).copied().unwrap_or(DEAD),
+                block.statuses.get(at).copied().unwrap_or(Status::Init),
             );
             self.remove(slot);
             self.append(key, name, status);
@@ -158,50 +208,42 @@ impl FoldedNames {
     /// Records the new status of the job in `slot`. O(1).
     pub(crate) fn set_status(&mut self, slot: u32, status: Status) {
         if let Some(record) = self.record(slot)
-            && let Some(s) = self.statuses.get_mut(record)
+            && let Some((block, at)) = self.block_mut(record)
+            && let Some(s) = block.statuses.get_mut(at)
         {
             *s = status;
         }
     }
 
-    /// Moves the live records to the front, in order, once the dead outnumber them.
+    /// Rewrites the live records, in order, into new blocks once the dead outnumber them.
     /// O(records + bytes) when it runs, which is after at least as many removals.
     fn compact_if_half_dead(&mut self) {
-        if self.dead <= self.keys.len() - self.dead {
+        if self.dead <= self.records - self.dead {
             return;
         }
-        let (mut to_record, mut to_byte, mut from_byte) = (0, 0, 0);
-        for record in 0..self.keys.len() {
-            let (Some(&key), Some(&len), Some(&status)) = (
-                self.keys.get(record),
-                self.lens.get(record),
-                self.statuses.get(record),
-            ) else {
-                break;
-            };
-            let len = len as usize;
-            if key != DEAD {
-                self.bytes.copy_within(from_byte..from_byte + len, to_byte);
-                if let (Some(k), Some(l), Some(s)) = (
-                    self.keys.get_mut(to_record),
-                    self.lens.get_mut(to_record),
-                    self.statuses.get_mut(to_record),
-                ) {
-                    (*k, *l, *s) = (key, len as u16, status);
+        let blocks = std::mem::take(&mut self.blocks);
+        (self.records, self.dead) = (0, 0);
+        for block in &blocks {
+            let mut start = 0;
+            for ((&key, &len), &status) in block.keys.iter().zip(&block.lens).zip(&block.statuses) {
+                let end = start + len as usize;
+                if key != DEAD {
+                    let name = block.bytes.get(start..end).unwrap_or_default();
+                    self.append_folded(key, name, status);
                 }
-                if let Some(r) = self.record_of_slot.get_mut(key::slot(key) as usize) {
-                    *r = to_record as u32;
-                }
-                to_record += 1;
-                to_byte += len;
+                start = end;
             }
-            from_byte += len;
         }
-        self.bytes.truncate(to_byte);
-        self.lens.truncate(to_record);
-        self.keys.truncate(to_record);
-        self.statuses.truncate(to_record);
-        self.dead = 0;
+    }
+
+    /// [`FoldedNames::append`] of a name already folded.
+    fn append_folded(&mut self, key: Key, folded: &[u8], status: Status) {
+        // Folding is idempotent and keeps a name's bytes and length; the bytes came from a
+        // name, so they are UTF-8.
+        match std::str::from_utf8(folded) {
+            Ok(name) => self.append(key, name, status),
+            Err(_) => debug_assert!(false, "a folded name is UTF-8"),
+        }
     }
 
     /// Marks in `marks` the slots of the jobs with a key in `[lo, hi)`, the status `status`
@@ -215,42 +257,63 @@ impl FoldedNames {
         marks: &mut SlotMarks,
     ) -> usize {
         let finder = memmem::Finder::new(keyword);
-        let (mut from, mut record, mut record_start, mut count) = (0, 0, 0, 0);
-        while let Some(found) = self.bytes.get(from..).and_then(|rest| finder.find(rest)) {
-            let at = from + found;
-            // The record holding `at`, and where it ends.
-            let end = loop {
-                let Some(&len) = self.lens.get(record) else {
-                    return count;
-                };
-                let end = record_start + len as usize;
-                if at < end {
-                    break end;
-                }
-                record_start = end;
-                record += 1;
-            };
-            if at + keyword.len() <= end
-                && let (Some(&k), Some(&s)) = (self.keys.get(record), self.statuses.get(record))
-                && lo <= k
-                && k < hi
-                && status.is_none_or(|status| status == s)
+        let mut count = 0;
+        for block in &self.blocks {
+            let (mut from, mut record, mut record_start) = (0, 0, 0);
+            'block: while let Some(found) =
+                block.bytes.get(from..).and_then(|rest| finder.find(rest))
             {
-                marks.insert(key::slot(k));
-                count += 1;
+                let at = from + found;
+                // The record holding `at`, and where it ends.
+                let end = loop {
+                    let Some(&len) = block.lens.get(record) else {
+                        break 'block;
+                    };
+                    let end = record_start + len as usize;
+                    if at < end {
+                        break end;
+                    }
+                    record_start = end;
+                    record += 1;
+                };
+                if at + keyword.len() <= end
+                    && let (Some(&k), Some(&s)) =
+                        (block.keys.get(record), block.statuses.get(record))
+                    && lo <= k
+                    && k < hi
+                    && status.is_none_or(|status| status == s)
+                {
+                    marks.insert(key::slot(k));
+                    count += 1;
+                }
+                (from, record, record_start) = (end, record + 1, end);
             }
-            (from, record, record_start) = (end, record + 1, end);
         }
         count
     }
 
     /// Bytes of heap it holds.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.bytes.capacity()
-            + self.lens.capacity() * size_of::<u16>()
-            + self.keys.capacity() * size_of::<Key>()
-            + self.statuses.capacity() * size_of::<Status>()
-            + self.record_of_slot.capacity() * size_of::<u32>()
+        // Each `Arc` allocation: two counts, then the value.
+        let arc = 2 * size_of::<usize>();
+        self.blocks.capacity() * size_of::<Arc<Block>>()
+            + self
+                .blocks
+                .iter()
+                .map(|b| {
+                    arc + size_of::<Block>()
+                        + b.bytes.capacity()
+                        + b.lens.capacity() * size_of::<u16>()
+                        + b.keys.capacity() * size_of::<Key>()
+                        + b.statuses.capacity() * size_of::<Status>()
+                })
+                .sum::<usize>()
+            + self.record_of_slot.capacity() * size_of::<Arc<Vec<u32>>>()
+            + self
+                .record_of_slot
+                .iter()
+                .map(|c| arc + size_of::<Vec<u32>>() + c.capacity() * size_of::<u32>())
+                .sum::<usize>()
     }
 
     /// Checks the invariants against the held jobs, `slots` (indexed by slot).
@@ -258,49 +321,61 @@ impl FoldedNames {
     /// # Errors
     /// A description of the first broken invariant.
     pub(crate) fn check_invariants(&self, slots: &Slots) -> Result<(), String> {
-        let records = self.keys.len();
-        if self.lens.len() != records || self.statuses.len() != records {
-            return Err(format!(
-                "folded names: {records} keys, {} lengths, {} statuses",
-                self.lens.len(),
-                self.statuses.len()
-            ));
-        }
-        let total: usize = self.lens.iter().map(|&l| l as usize).sum();
-        if total != self.bytes.len() {
-            return Err(format!(
-                "folded names: lengths sum to {total}, {} bytes held",
-                self.bytes.len()
-            ));
-        }
-        let (mut start, mut live) = (0, 0);
-        for (record, ((&k, &len), &status)) in self
-            .keys
-            .iter()
-            .zip(&self.lens)
-            .zip(&self.statuses)
-            .enumerate()
-        {
-            let end = start + len as usize;
-            if k != DEAD {
-                live += 1;
-                let slot = key::slot(k);
-                let Some(Some(job)) = slots.get(slot as usize) else {
-                    return Err(format!("folded record {record} names empty slot {slot}"));
-                };
-                let folded: Vec<u8> = fold(job.name()).collect();
-                if super::key_of(job, slot) != k
-                    || job.status() != status
-                    || self.bytes.get(start..end) != Some(folded.as_slice())
-                    || self.record(slot) != Some(record)
-                {
-                    return Err(format!(
-                        "folded record {record} is not the live record of job {:?}",
-                        job.id()
-                    ));
-                }
+        let mut live = 0;
+        let mut records = 0;
+        for (b, block) in self.blocks.iter().enumerate() {
+            let n = block.keys.len();
+            let last = b + 1 == self.blocks.len();
+            if block.lens.len() != n
+                || block.statuses.len() != n
+                || n == 0
+                || n > BLOCK
+                || (!last && n != BLOCK)
+            {
+                return Err(format!(
+                    "folded block {b}: {n} keys, {} lengths, {} statuses",
+                    block.lens.len(),
+                    block.statuses.len()
+                ));
             }
-            start = end;
+            let total: usize = block.lens.iter().map(|&l| l as usize).sum();
+            if total != block.bytes.len() {
+                return Err(format!(
+                    "folded block {b}: lengths sum to {total}, {} bytes held",
+                    block.bytes.len()
+                ));
+            }
+            let mut start = 0;
+            for ((&k, &len), &status) in block.keys.iter().zip(&block.lens).zip(&block.statuses) {
+                let record = records;
+                records += 1;
+                let end = start + len as usize;
+                if k != DEAD {
+                    live += 1;
+                    let slot = key::slot(k);
+                    let Some(Some(job)) = slots.get(slot as usize) else {
+                        return Err(format!("folded record {record} names empty slot {slot}"));
+                    };
+                    let folded: Vec<u8> = fold(job.name()).collect();
+                    if super::key_of(job, slot) != k
+                        || job.status() != status
+                        || block.bytes.get(start..end) != Some(folded.as_slice())
+                        || self.record(slot) != Some(record)
+                    {
+                        return Err(format!(
+                            "folded record {record} is not the live record of job {:?}",
+                            job.id()
+                        ));
+                    }
+                }
+                start = end;
+            }
+        }
+        if records != self.records {
+            return Err(format!(
+                "folded names: {records} records, counted {}",
+                self.records
+            ));
         }
         let held = slots.iter().flatten().count();
         if live != held || records - live != self.dead {
@@ -336,6 +411,44 @@ mod tests {
         let slots: Vec<u32> = (0..64).filter(|&s| marks.contains(s)).collect();
         assert_eq!(slots.len(), count);
         slots
+    }
+
+    #[test]
+    fn records_over_several_blocks_scan_compact_and_stay_apart_from_a_clone() {
+        let n = 5 * BLOCK as u32 + 7;
+        let name = |slot: u32| format!("n{}-{}", slot % 7, slot % 3);
+        let mut names = FoldedNames::default();
+        for slot in 0..n {
+            names.insert(key(slot, i64::from(slot)), &name(slot), Status::Init);
+        }
+        let found = |names: &FoldedNames, word: &str| {
+            let mut marks = SlotMarks::new(n as usize);
+            let count = names.scan(word.as_bytes(), (0, DEAD), None, &mut marks);
+            let slots: Vec<u32> = (0..n).filter(|&s| marks.contains(s)).collect();
+            assert_eq!(slots.len(), count);
+            slots
+        };
+        let expected = |held: &dyn Fn(u32) -> bool, word: &str| -> Vec<u32> {
+            (0..n)
+                .filter(|&s| held(s) && name(s).contains(word))
+                .collect()
+        };
+        assert_eq!(found(&names, "3-1"), expected(&|_| true, "3-1"));
+        let copy = names.clone();
+        // Remove two slots in three: the dead come to outnumber the live, which compacts.
+        for slot in (0..n).filter(|s| s % 3 != 0) {
+            names.remove(slot);
+        }
+        assert!(names.dead <= names.records() - names.dead);
+        assert!(names.records() < n as usize, "compacted");
+        assert_eq!(found(&names, "3-0"), expected(&|s| s % 3 == 0, "3-0"));
+        assert_eq!(found(&names, "-1"), Vec::<u32>::new());
+        assert_eq!(
+            found(&copy, "3-1"),
+            expected(&|_| true, "3-1"),
+            "the clone is unchanged"
+        );
+        assert_eq!(copy.records(), n as usize);
     }
 
     #[test]
