@@ -4,6 +4,7 @@
 
 mod folded_names;
 mod id_map;
+mod interned;
 #[cfg(test)]
 mod invariant_tests;
 mod kept_keywords;
@@ -26,7 +27,6 @@ pub use posting_list_check::check_posting_list_ops;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use hashbrown::hash_map::Entry;
 use hashbrown::{HashMap, HashSet};
 
 use crate::job::WriteError;
@@ -36,6 +36,7 @@ use crate::query::Query;
 use folded_names::FoldedNames;
 use folded_names::SlotMarks;
 use id_map::IdMap;
+use interned::Interned;
 pub use kept_keywords::{DEFAULT_KEPT_MATCHES, MAX_KEPT_KEYWORDS};
 use kept_keywords::{Kept, KeptKeywords};
 use key::Key;
@@ -86,7 +87,7 @@ pub struct JobIndex {
     /// values of `ids`; there are at most `max_jobs` slots.
     slots: Slots,
     /// The free slots. Invariant: exactly the `None` slots, each once.
-    free: Vec<u32>,
+    free: Arc<Vec<u32>>,
     /// `JobId` to slot. Invariant: holds exactly the occupied slots, each findable by its
     /// job's id.
     ids: IdMap,
@@ -107,30 +108,7 @@ pub struct JobIndex {
     /// One copy of each distinct template-and-output of the held jobs, with how many jobs
     /// use it. Invariant: every held job's shared part is the very `Arc` kept here, each count
     /// is the number of held jobs using it, and no count is 0.
-    interned: HashMap<Arc<Shared>, usize>,
-}
-
-/// Points `job` at the interned copy of its shared part, adding it if new.
-fn intern(interned: &mut HashMap<Arc<Shared>, usize>, job: &mut Job) {
-    match interned.entry(Arc::clone(job.shared())) {
-        Entry::Occupied(mut entry) => {
-            *entry.get_mut() += 1;
-            job.replace_shared(Arc::clone(entry.key()));
-        }
-        Entry::Vacant(entry) => {
-            entry.insert(1);
-        }
-    }
-}
-
-/// Records that one held job no longer uses `shared`, dropping it when none does.
-fn release(interned: &mut HashMap<Arc<Shared>, usize>, shared: &Shared) {
-    if let Some(uses) = interned.get_mut(shared) {
-        *uses -= 1;
-        if *uses == 0 {
-            interned.remove(shared);
-        }
-    }
+    interned: Interned,
 }
 
 /// The (CreateTime, JobId) order of two keys, looking ids up in `slots`. Inlined into the
@@ -213,14 +191,14 @@ impl JobIndex {
         JobIndex {
             max_jobs: max_jobs.min(MAX_JOBS),
             slots: Slots::default(),
-            free: Vec::new(),
+            free: Arc::default(),
             ids: IdMap::default(),
             all: OrderTree::byte_counted(),
             by_status: PerStatus::default().map(|_: ()| OrderTree::byte_counted()),
             names: NameIndex::default(),
             folded: FoldedNames::default(),
             kept: KeptKeywords::default(),
-            interned: HashMap::default(),
+            interned: Interned::default(),
         }
     }
 
@@ -319,8 +297,8 @@ impl JobIndex {
     fn change_shared(&mut self, slot: u32, change: impl FnOnce(&mut Job) -> Arc<Shared>) {
         if let Some(Some(job)) = self.slots.get_mut(slot as usize) {
             let old = change(job);
-            release(&mut self.interned, &old);
-            intern(&mut self.interned, job);
+            self.interned.release(&old);
+            self.interned.intern(job);
         }
     }
 
@@ -353,7 +331,8 @@ impl JobIndex {
                 limit: self.max_jobs,
             });
         }
-        let slot = match self.free.pop() {
+        let free = (!self.free.is_empty()).then(|| Arc::make_mut(&mut self.free).pop());
+        let slot = match free.flatten() {
             Some(slot) => slot,
             None => {
                 // With no free slot, every slot is held: fewer than max_jobs <= MAX_JOBS = 2^25,
@@ -362,7 +341,7 @@ impl JobIndex {
                 (self.slots.len() - 1) as u32
             }
         };
-        intern(&mut self.interned, &mut job);
+        self.interned.intern(&mut job);
         let key = key_of(&job, slot);
         let grams = name_index::grams_of(job.name());
         let status = job.status();
@@ -427,14 +406,14 @@ impl JobIndex {
         drop(seen);
         let mut jobs = jobs.into_iter();
         // Fill freed slots first, then new ones.
-        for slot in std::mem::take(&mut self.free) {
+        for slot in Arc::unwrap_or_clone(std::mem::take(&mut self.free)) {
             match jobs.next() {
                 Some(job) => {
                     if let Some(place) = self.slots.get_mut(slot as usize) {
                         *place = Some(job);
                     }
                 }
-                None => self.free.push(slot),
+                None => Arc::make_mut(&mut self.free).push(slot),
             }
         }
         self.slots.extend(jobs.map(Some));
@@ -473,10 +452,10 @@ impl JobIndex {
             .map(Job::relocate_text)
             .collect();
         drop(old_texts);
-        self.free.clear();
+        self.free = Arc::default();
         self.interned.clear();
         for job in self.slots.iter_mut().flatten() {
-            intern(&mut self.interned, job);
+            self.interned.intern(job);
         }
 
         let slots = &self.slots;
@@ -739,11 +718,11 @@ impl JobIndex {
         self.all.remove_counted(key, &cmp, &bytes_of);
         self.ids.remove(slots, id);
         self.folded.remove(slot);
-        self.free.push(slot);
+        Arc::make_mut(&mut self.free).push(slot);
         let removed = self.slots.get_mut(slot as usize).and_then(Option::take);
         debug_assert!(removed.is_some(), "slot_of found the job in slot {slot}");
         let job = removed.ok_or_else(|| WriteError::UnknownJobId { id: id.to_owned() })?;
-        release(&mut self.interned, job.shared());
+        self.interned.release(job.shared());
         Ok(job)
     }
 
@@ -894,6 +873,8 @@ impl JobIndex {
     pub fn heap_bytes(&self) -> usize {
         self.slots.heap_bytes()
             + self.jobs().map(Job::heap_bytes).sum::<usize>()
+            + 2 * size_of::<usize>()
+            + size_of::<Vec<u32>>()
             + self.free.capacity() * size_of::<u32>()
             + self.ids.heap_bytes()
             + self.all.heap_bytes()
@@ -905,13 +886,7 @@ impl JobIndex {
             + self.names.heap_bytes()
             + self.folded.heap_bytes()
             + self.kept.heap_bytes()
-            + self.interned.allocation_size()
-            // Each Arc's allocation: its two counts and the value, then the value's text.
-            + self
-                .interned
-                .keys()
-                .map(|shared| 2 * size_of::<usize>() + size_of::<Shared>() + shared.heap_bytes())
-                .sum::<usize>()
+            + self.interned.heap_bytes()
     }
 
     /// Checks every invariant of every structure, and the structures against each other.
@@ -942,7 +917,7 @@ impl JobIndex {
             return Err(format!("{} slots, max_jobs {}", slots.len(), self.max_jobs));
         }
         let mut free_seen = HashSet::new();
-        for &slot in &self.free {
+        for &slot in self.free.iter() {
             if !matches!(slots.get(slot as usize), Some(None)) || !free_seen.insert(slot) {
                 return Err(format!(
                     "free slot {slot} is occupied, missing or listed twice"
@@ -974,7 +949,7 @@ impl JobIndex {
                 _ => return Err(format!("job {:?} does not use the interned copy", job.id())),
             }
         }
-        for (kept, &count) in &self.interned {
+        for (kept, &count) in self.interned.iter() {
             if uses.get(&Arc::as_ptr(kept)) != Some(&count) {
                 return Err(format!(
                     "interned part counted {count} uses, not its real number"
