@@ -942,7 +942,7 @@ impl JobIndex {
         // Interned shared parts.
         let mut uses: HashMap<*const Shared, usize> = HashMap::new();
         for job in self.jobs() {
-            match self.interned.get_key_value(&**job.shared()) {
+            match self.interned.get_key_value(job.shared()) {
                 Some((kept, _)) if Arc::ptr_eq(kept, job.shared()) => {
                     *uses.entry(Arc::as_ptr(kept)).or_default() += 1;
                 }
