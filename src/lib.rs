@@ -19,6 +19,8 @@
 //! - jobs from text: [`JobLines`] and [`parse_json_lines`] read JSON Lines, naming each bad
 //!   line ([`JsonLinesError`]);
 //! - the engine, [`JobIndex`], whose writes refuse bad input with a [`WriteError`];
+//! - the shared handle, [`SharedIndex`]: [`Snapshot`]s for reading threads, one
+//!   [`IndexWriter`] at a time for writes;
 //! - the [`reference`](mod@reference) model, the executable specification the engine is tested against.
 //!
 //! # Example
@@ -81,6 +83,36 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Sharing between threads
+//!
+//! A [`SharedIndex`] is one index for many threads. [`SharedIndex::snapshot`] gives a reader
+//! the latest published [`Snapshot`] without taking a lock; [`SharedIndex::writer`] gives one
+//! writer at a time an [`IndexWriter`], whose writes become visible together when it
+//! publishes. What a snapshot guarantees:
+//!
+//! - every page and `TotalCount` read from it come from one state, the one after exactly
+//!   [`Snapshot::version`] successful writes, never from a half-applied write or batch;
+//! - it never changes while it is held, whatever is published after it;
+//! - taking it never waits for the writer, and the writer never waits for it to be dropped:
+//!   a snapshot held long costs the memory of what has changed since, not a stall;
+//! - a refused write changes nothing and publishes nothing.
+//!
+//! ```
+//! use snapjobs::{Job, JobIndex, Query, SharedIndex, Timestamp};
+//! let at = Timestamp::parse("2022-02-02T08:00:00Z")?;
+//! let shared = SharedIndex::new(JobIndex::new());
+//! let mut writer = shared.writer();
+//! writer.insert(Job::builder("job-1", at).build()?)?;
+//! assert!(writer.insert(Job::builder("job-1", at).build()?).is_err()); // refused: no version
+//! let old = shared.snapshot(); // not yet published
+//! assert_eq!(writer.publish(), 1);
+//! drop(writer);
+//! let window = Query::new(at, at)?;
+//! assert_eq!((old.version(), old.list(&window).total_count), (0, 0));
+//! assert_eq!(shared.snapshot().list(&window).total_count, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Semantics
 //!
 //! - **Parameters** arrive as text: a form-encoded query string (`%XX`, `+` for space) or a
@@ -139,6 +171,9 @@
 //! | [`JobIndex::set_template`], [`JobIndex::set_output`], [`JobIndex::set_time_interval`] | O(1) expected |
 //! | [`JobIndex::load`] of m jobs | O((n + m) (log(n + m) + g)): one sort, trees built bottom-up (the name index on two threads, by default) |
 //! | [`JobIndex::jobs`], [`JobIndex::heap_bytes`] | O(n) |
+//! | [`SharedIndex::snapshot`] | O(1), lock-free |
+//! | [`IndexWriter::publish`] | O(n / 128): the tables of pointers to the shared chunks and shards |
+//! | an [`IndexWriter`]'s write | as the [`JobIndex`] write, plus a copy of each node it changes that a snapshot still shares (at most the path from each root it changes) |
 //! | [`RawRequest::from_query_string`], [`RawRequest::to_query`] | O(length of the parameters) |
 //! | [`JobLines::next_line`], [`parse_json_lines`] | O(length of the text) |
 //!

@@ -7,7 +7,8 @@
 //! freed when the last holder drops it.
 
 use std::ops::Deref;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use arc_swap::ArcSwap;
 
@@ -75,14 +76,57 @@ struct WriterState {
     index: JobIndex,
     applied: u64,
     published: u64,
+    /// The indexes of dropped snapshots, freed by the writer.
+    garbage: Receiver<JobIndex>,
+    /// Given to each new snapshot.
+    to_garbage: Sender<JobIndex>,
+}
+
+impl WriterState {
+    /// Frees the indexes of the snapshots dropped since the last call.
+    fn collect(&mut self) {
+        while let Ok(index) = self.garbage.try_recv() {
+            drop(index);
+        }
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            version: self.applied,
+            index: Some(self.index.clone()),
+            garbage: self.to_garbage.clone(),
+        }
+    }
 }
 
 /// One published state of a [`SharedIndex`]: a [`JobIndex`] that never changes, with its
 /// version. Dereferences to the index, so every read of [`JobIndex`] works on it.
+///
+/// Dropping the last handle to a snapshot frees nothing on the dropping thread: the index
+/// goes to the writer, which frees what no later state shares at its next write or publish,
+/// so a reader never pays for freeing the nodes that writes replaced.
 #[derive(Debug)]
 pub struct Snapshot {
     version: u64,
-    index: JobIndex,
+    /// `None` only while the snapshot is dropped.
+    index: Option<JobIndex>,
+    /// Where the index goes when the snapshot is dropped: to the writer.
+    garbage: Sender<JobIndex>,
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        if let Some(index) = self.index.take() {
+            // If the shared index is gone, so is the writer: the index is freed here.
+            let _ = self.garbage.send(index);
+        }
+    }
+}
+
+/// An empty index, for the one moment a dropped snapshot holds none.
+fn empty() -> &'static JobIndex {
+    static EMPTY: OnceLock<JobIndex> = OnceLock::new();
+    EMPTY.get_or_init(JobIndex::new)
 }
 
 impl Snapshot {
@@ -94,7 +138,7 @@ impl Snapshot {
 
     /// The index as it was at this version. O(1).
     pub fn index(&self) -> &JobIndex {
-        &self.index
+        self.index.as_ref().unwrap_or_else(|| empty())
     }
 }
 
@@ -102,24 +146,24 @@ impl Deref for Snapshot {
     type Target = JobIndex;
 
     fn deref(&self) -> &JobIndex {
-        &self.index
+        self.index()
     }
 }
 
 impl SharedIndex {
     /// Shares `index`, published as version 0. O(1).
     pub fn new(index: JobIndex) -> SharedIndex {
-        let snapshot = Snapshot {
-            version: 0,
-            index: index.clone(),
+        let (to_garbage, garbage) = channel();
+        let state = WriterState {
+            index,
+            applied: 0,
+            published: 0,
+            garbage,
+            to_garbage,
         };
         SharedIndex {
-            current: ArcSwap::from_pointee(snapshot),
-            writer: Mutex::new(WriterState {
-                index,
-                applied: 0,
-                published: 0,
-            }),
+            current: ArcSwap::from_pointee(state.snapshot()),
+            writer: Mutex::new(state),
         }
     }
 
@@ -141,7 +185,7 @@ impl SharedIndex {
             Err(poisoned) => {
                 let mut state = poisoned.into_inner();
                 let current = self.current.load_full();
-                state.index = current.index.clone();
+                state.index = current.index().clone();
                 state.applied = current.version;
                 state.published = current.version;
                 self.writer.clear_poison();
@@ -188,18 +232,16 @@ impl IndexWriter<'_> {
     pub fn publish(&mut self) -> u64 {
         let state = &mut *self.state;
         if state.applied != state.published {
-            let snapshot = Snapshot {
-                version: state.applied,
-                index: state.index.clone(),
-            };
-            self.shared.current.store(Arc::new(snapshot));
+            self.shared.current.store(Arc::new(state.snapshot()));
             state.published = state.applied;
         }
+        state.collect();
         state.published
     }
 
     /// Counts one write if `outcome` is a success.
     fn count<T>(&mut self, outcome: Result<T, WriteError>) -> Result<T, WriteError> {
+        self.state.collect();
         if outcome.is_ok() {
             self.state.applied += 1;
         }

@@ -91,6 +91,35 @@ impl Sqlite {
         Sqlite { conn }
     }
 
+    /// The same database in a file at `path`, in WAL mode (readers on their own connections
+    /// see the last committed state while the writer commits).
+    pub fn load_file(path: &std::path::Path, jobs: &[Job]) -> Sqlite {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .unwrap();
+        conn.execute_batch(SCHEMA).unwrap();
+        {
+            let tx = conn.unchecked_transaction().unwrap();
+            {
+                let mut insert = tx.prepare(INSERT).unwrap();
+                for job in jobs {
+                    insert.execute(params_from_iter(job_params(job))).unwrap();
+                }
+            }
+            tx.commit().unwrap();
+        }
+        conn.execute_batch(INDEXES).unwrap();
+        conn.execute_batch("ANALYZE;").unwrap();
+        Sqlite { conn }
+    }
+
+    /// Another connection to the file database at `path`.
+    pub fn open(path: &std::path::Path) -> Sqlite {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch("PRAGMA synchronous = NORMAL;").unwrap();
+        Sqlite { conn }
+    }
+
     pub fn insert(&self, job: &Job) {
         self.conn
             .prepare_cached(INSERT)
