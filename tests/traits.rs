@@ -1,13 +1,15 @@
 //! The index can be shared between threads: reads take `&self`.
 
 use snapjobs::reference::Model;
-use snapjobs::{ApiError, JobIndex, Query, RawRequest, WriteError};
+use snapjobs::{ApiError, JobIndex, Query, RawRequest, SharedIndex, Snapshot, WriteError};
 
 fn assert_send_sync<T: Send + Sync>() {}
 
 #[test]
 fn public_types_are_send_and_sync() {
     assert_send_sync::<JobIndex>();
+    assert_send_sync::<SharedIndex>();
+    assert_send_sync::<Snapshot>();
     assert_send_sync::<Model>();
     assert_send_sync::<Query>();
     assert_send_sync::<RawRequest>();
