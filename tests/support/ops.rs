@@ -189,6 +189,10 @@ pub enum Op {
     Forget(Keyword),
     /// Sets the limit on kept matches (small, so that keeping and writes forget keywords).
     KeptLimit(u8),
+    /// Takes a clone of the engine (as a snapshot is) with a copy of the model, after
+    /// checking that the clone taken at the previous `Fork` still answers as the model did
+    /// then, however the engine was written to since (clones share their nodes).
+    Fork,
 }
 
 /// The ops that `bytes` encode: one after another until the bytes run out. (A derived
@@ -212,6 +216,8 @@ pub struct Harness {
     ids: Ids,
     /// Jobs inserted by [`Op::Submit`] so far (their ids are `s0`, `s1`, ...).
     submitted: u32,
+    /// The engine's clone and the model's copy at the last [`Op::Fork`].
+    forked: Option<(JobIndex, Model)>,
 }
 
 fn ids_of(page: &snapjobs::Page<'_>) -> Vec<String> {
@@ -242,6 +248,7 @@ impl Harness {
             index: JobIndex::new(),
             ids,
             submitted: 0,
+            forked: None,
         }
     }
 
@@ -412,6 +419,12 @@ impl Harness {
                 let kept: usize = index.kept_keywords().map(|(_, n)| n).sum();
                 assert!(kept <= usize::from(*limit));
             }
+            Op::Fork => {
+                if let Some((index, model)) = &self.forked {
+                    check_fork(index, model, ids);
+                }
+                self.forked = Some((index.clone(), model.clone()));
+            }
             Op::Rebuild(seed) => {
                 let rebuilt = rebuild(index, *seed);
                 for query in probe_queries(ids) {
@@ -424,6 +437,20 @@ impl Harness {
                 *index = rebuilt;
             }
         }
+    }
+}
+
+/// A clone taken earlier answers every probe query, page by page, as the model copied with
+/// it, and its invariants hold.
+fn check_fork(index: &JobIndex, model: &Model, ids: Ids) {
+    index.check_invariants().unwrap();
+    assert_eq!(index.len(), model.len(), "the fork's size changed");
+    for query in probe_queries(ids) {
+        assert_eq!(
+            every_page(index, &query, query.page_size()),
+            every_page_by(|q| model.list(q), &query, query.page_size()),
+            "a fork answers differently from the model copied with it: {query:?}"
+        );
     }
 }
 
