@@ -868,7 +868,9 @@ impl JobIndex {
 
     /// Bytes of heap the index holds: its slots and jobs, id map, order trees, name index and
     /// interned templates. Exactly the bytes its allocations asked for (tested against a
-    /// counting allocator); the allocator's own overhead is not counted. O(n + lists).
+    /// counting allocator); the allocator's own overhead is not counted. A clone shares its
+    /// structures with the original until either is written to, and each counts them in
+    /// full. O(n + lists).
     ///
     /// # Examples
     /// ```
