@@ -26,7 +26,7 @@ use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use snapjobs::{Job, JobIndex, Query, SharedIndex, SortBy, Status, Timestamp};
+use snapjobs::{IndexWriter, Job, JobIndex, Query, SharedIndex, SortBy, Status, Timestamp};
 use sqlite::{Sqlite, View};
 
 const SECONDS: f64 = 3.0;
@@ -109,6 +109,15 @@ fn apply(index: &mut JobIndex, write: Write) {
     }
 }
 
+/// [`apply`] through the shared handle's writer.
+fn apply_shared(writer: &mut IndexWriter<'_>, write: Write) {
+    match write {
+        Write::Submit(job) => writer.insert(job).unwrap(),
+        Write::Retire(id) => drop(writer.remove(&id).unwrap()),
+        Write::SetStatus(id, status) => writer.set_status(&id, status).unwrap(),
+    }
+}
+
 /// A peer: how the reader lists, and how the writer writes.
 trait Peer: Sync {
     fn list(&self, query: &Query) -> u64;
@@ -139,12 +148,7 @@ impl Peer for Shared {
         while !stop.load(Ordering::Relaxed) {
             let mut writer = self.0.writer();
             for _ in 0..batch {
-                let outcome = match churn.next() {
-                    Write::Submit(job) => writer.insert(job),
-                    Write::Retire(id) => writer.remove(&id).map(drop),
-                    Write::SetStatus(id, status) => writer.set_status(&id, status),
-                };
-                outcome.unwrap();
+                apply_shared(&mut writer, churn.next());
             }
             writer.publish();
             drop(writer);
@@ -307,11 +311,7 @@ fn main() {
         while started.elapsed().as_secs_f64() < SECONDS {
             let mut writer = shared.writer();
             for _ in 0..batch {
-                match churn.next() {
-                    Write::Submit(job) => writer.insert(job).unwrap(),
-                    Write::Retire(id) => drop(writer.remove(&id).unwrap()),
-                    Write::SetStatus(id, status) => writer.set_status(&id, status).unwrap(),
-                }
+                apply_shared(&mut writer, churn.next());
             }
             writer.publish();
             count += batch as u64;

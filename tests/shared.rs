@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use snapjobs::reference::Model;
-use snapjobs::{Job, JobIndex, Query, SharedIndex, SortBy, Status, Timestamp, WriteError};
+use snapjobs::{
+    IndexWriter, Job, JobIndex, Query, SharedIndex, SortBy, Status, Timestamp, WriteError,
+};
 
 const READERS: usize = 2;
 const READS_PER_READER: usize = 20_000;
@@ -66,18 +68,57 @@ impl Write {
             .unwrap()
     }
 
-    fn to_model(&self, model: &mut Model) -> Result<(), WriteError> {
+    /// Applies the write to the model or to the shared index's writer.
+    fn to(&self, target: &mut impl Target) -> Result<(), WriteError> {
         match self {
             Write::Insert {
                 id,
                 seconds,
                 name,
                 status,
-            } => model.insert(Write::job(id, *seconds, name, *status)),
-            Write::SetStatus { id, status } => model.set_status(id, *status),
-            Write::Rename { id, name } => model.rename(id, name),
-            Write::Remove { id } => model.remove(id).map(|_| ()),
+            } => target.insert(Write::job(id, *seconds, name, *status)),
+            Write::SetStatus { id, status } => target.set_status(id, *status),
+            Write::Rename { id, name } => target.rename(id, name),
+            Write::Remove { id } => target.remove(id),
         }
+    }
+}
+
+/// What a [`Write`] is applied to: the model, or the shared index's writer.
+trait Target {
+    fn insert(&mut self, job: Job) -> Result<(), WriteError>;
+    fn set_status(&mut self, id: &str, status: Status) -> Result<(), WriteError>;
+    fn rename(&mut self, id: &str, name: &str) -> Result<(), WriteError>;
+    fn remove(&mut self, id: &str) -> Result<(), WriteError>;
+}
+
+impl Target for Model {
+    fn insert(&mut self, job: Job) -> Result<(), WriteError> {
+        Model::insert(self, job)
+    }
+    fn set_status(&mut self, id: &str, status: Status) -> Result<(), WriteError> {
+        Model::set_status(self, id, status)
+    }
+    fn rename(&mut self, id: &str, name: &str) -> Result<(), WriteError> {
+        Model::rename(self, id, name)
+    }
+    fn remove(&mut self, id: &str) -> Result<(), WriteError> {
+        Model::remove(self, id).map(drop)
+    }
+}
+
+impl Target for IndexWriter<'_> {
+    fn insert(&mut self, job: Job) -> Result<(), WriteError> {
+        IndexWriter::insert(self, job)
+    }
+    fn set_status(&mut self, id: &str, status: Status) -> Result<(), WriteError> {
+        IndexWriter::set_status(self, id, status)
+    }
+    fn rename(&mut self, id: &str, name: &str) -> Result<(), WriteError> {
+        IndexWriter::rename(self, id, name)
+    }
+    fn remove(&mut self, id: &str) -> Result<(), WriteError> {
+        IndexWriter::remove(self, id).map(drop)
     }
 }
 
@@ -193,18 +234,7 @@ fn readers_see_whole_published_states_while_a_writer_works() {
                         refused += 1;
                         continue;
                     };
-                    let outcome = match &write {
-                        Write::Insert {
-                            id,
-                            seconds,
-                            name,
-                            status,
-                        } => writer.insert(Write::job(id, *seconds, name, *status)),
-                        Write::SetStatus { id, status } => writer.set_status(id, *status),
-                        Write::Rename { id, name } => writer.rename(id, name),
-                        Write::Remove { id } => writer.remove(id).map(|_| ()),
-                    };
-                    outcome.unwrap();
+                    write.to(&mut writer).unwrap();
                     match &write {
                         Write::Insert { id, .. } => held.push_back(id.clone()),
                         Write::Remove { .. } => {
@@ -291,7 +321,7 @@ fn readers_see_whole_published_states_while_a_writer_works() {
     let mut applied = 0u64;
     for answer in &answers {
         while applied < answer.version {
-            log[applied as usize].to_model(&mut model).unwrap();
+            log[applied as usize].to(&mut model).unwrap();
             applied += 1;
         }
         let page = model.list(&answer.query);
@@ -306,7 +336,7 @@ fn readers_see_whole_published_states_while_a_writer_works() {
     }
     // The final state, as published, is the model's after every write.
     for write in &log[applied as usize..] {
-        write.to_model(&mut model).unwrap();
+        write.to(&mut model).unwrap();
     }
     let last = shared.snapshot();
     last.check_invariants().unwrap();

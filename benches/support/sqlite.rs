@@ -63,22 +63,27 @@ fn job_params(job: &Job) -> [Value; 9] {
     ]
 }
 
+/// Creates the table in `conn`, inserts `jobs` in one transaction, then indexes them.
+fn fill(conn: &Connection, jobs: &[Job]) {
+    conn.execute_batch(SCHEMA).unwrap();
+    {
+        let tx = conn.unchecked_transaction().unwrap();
+        {
+            let mut insert = tx.prepare(INSERT).unwrap();
+            for job in jobs {
+                insert.execute(params_from_iter(job_params(job))).unwrap();
+            }
+        }
+        tx.commit().unwrap();
+    }
+    conn.execute_batch(INDEXES).unwrap();
+}
+
 impl Sqlite {
     /// A database holding `jobs`: rows inserted in one transaction, then indexed.
     pub fn load(jobs: &[Job], fts: bool) -> Sqlite {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(SCHEMA).unwrap();
-        {
-            let tx = conn.unchecked_transaction().unwrap();
-            {
-                let mut insert = tx.prepare(INSERT).unwrap();
-                for job in jobs {
-                    insert.execute(params_from_iter(job_params(job))).unwrap();
-                }
-            }
-            tx.commit().unwrap();
-        }
-        conn.execute_batch(INDEXES).unwrap();
+        fill(&conn, jobs);
         if fts {
             // Names with ASCII letters folded, matched case-sensitively: exactly the API's rule.
             conn.execute_batch(
@@ -97,18 +102,7 @@ impl Sqlite {
         let conn = Connection::open(path).unwrap();
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
             .unwrap();
-        conn.execute_batch(SCHEMA).unwrap();
-        {
-            let tx = conn.unchecked_transaction().unwrap();
-            {
-                let mut insert = tx.prepare(INSERT).unwrap();
-                for job in jobs {
-                    insert.execute(params_from_iter(job_params(job))).unwrap();
-                }
-            }
-            tx.commit().unwrap();
-        }
-        conn.execute_batch(INDEXES).unwrap();
+        fill(&conn, jobs);
         conn.execute_batch("ANALYZE;").unwrap();
         Sqlite { conn }
     }

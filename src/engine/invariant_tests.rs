@@ -37,6 +37,12 @@ fn slot_and_key(index: &JobIndex, id: &str) -> (u32, Key) {
     (slot, key_of(job, slot))
 }
 
+/// The ASCII bytes of the name of the job in `slot`.
+fn name_bytes(ix: &JobIndex, slot: u32) -> u128 {
+    let job = ix.slots.get(slot as usize).unwrap().as_ref().unwrap();
+    name_index::ascii_bytes_of(job.name())
+}
+
 fn occupied_slot(index: &JobIndex) -> u32 {
     slot_and_key(index, "j1").0
 }
@@ -129,14 +135,7 @@ fn every_kind_of_damage_is_caught() {
         ("child byte counts are not its keys'", |ix| {
             // j1's bytes moved in the all-jobs tree's counts only.
             let (slot, k) = slot_and_key(ix, "j1");
-            let bytes = name_index::ascii_bytes_of(
-                ix.slots
-                    .get(slot as usize)
-                    .unwrap()
-                    .as_ref()
-                    .unwrap()
-                    .name(),
-            );
+            let bytes = name_bytes(ix, slot);
             let slots = &ix.slots;
             assert!(
                 ix.all
@@ -146,14 +145,7 @@ fn every_kind_of_damage_is_caught() {
         ("child byte counts are not its keys'", |ix| {
             // The same in its status tree.
             let (slot, k) = slot_and_key(ix, "j1");
-            let bytes = name_index::ascii_bytes_of(
-                ix.slots
-                    .get(slot as usize)
-                    .unwrap()
-                    .as_ref()
-                    .unwrap()
-                    .name(),
-            );
+            let bytes = name_bytes(ix, slot);
             let slots = &ix.slots;
             let tree = ix.by_status.get_mut(Status::Paused);
             assert!(tree.rebyte(k, &|a, b| compare(slots, a, b), bytes, 0));
