@@ -2,6 +2,7 @@
 //!
 //! See [`JobIndex`] for the structures and how they fit together.
 
+mod edge_keys;
 mod folded_names;
 mod id_map;
 mod interned;
