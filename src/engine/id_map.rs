@@ -8,8 +8,8 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 
 use super::slots::Slots;
 
-/// Shards of the map, by 8 bits of the id's hash.
-const SHARDS: usize = 256;
+/// Shards of the map, by 11 bits of the id's hash.
+const SHARDS: usize = 2048;
 
 /// A hash table of slots keyed by the id of the job in each slot, in shards that clones of
 /// the index share: a write copies only the shard it changes (`Arc::make_mut`).

@@ -57,11 +57,11 @@ impl Hasher for GramHasher {
 /// The lists of one shard of the grams.
 type Shard = HashMap<Gram, OrderTree, BuildHasherDefault<GramHasher>>;
 
-/// Shards the lists are spread over, by 10 bits of their gram's hash.
+/// Shards the lists are spread over, by 12 bits of their gram's hash.
 const SHARDS: usize = 1 << SHARD_BITS;
-const SHARD_BITS: u32 = 10;
+const SHARD_BITS: u32 = 12;
 
-/// The shard of `gram`: bits 32 to 41 of its hash, apart from the low bits a table picks a
+/// The shard of `gram`: bits 32 to 43 of its hash, apart from the low bits a table picks a
 /// bucket by and the top 7 it tags entries with.
 fn shard_of(gram: Gram) -> usize {
     let hash = BuildHasherDefault::<GramHasher>::default().hash_one(gram);

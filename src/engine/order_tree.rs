@@ -1034,6 +1034,11 @@ impl OrderTree {
             // are read, and the root's path only where the write will take it.
             let (head, tail) = (tree.head.first(), tree.tail.last());
             seen ^= head.unwrap_or_default() ^ tail.unwrap_or_default();
+            let after_tail = tail.is_some_and(|last| cmp(key, last) == Ordering::Greater);
+            let in_head = (tree.head.last()).is_some_and(|last| cmp(key, last) != Ordering::Greater);
+            if after_tail || in_head {
+                continue;
+            }
             let place = place_of(&tree.root, key, cmp);
             let through_root = match place {
                 Place::Last => tail.is_none(),
