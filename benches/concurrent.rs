@@ -3,8 +3,10 @@
 //! `std::sync::RwLock<JobIndex>` and SQLite in WAL mode with a connection per thread.
 //!
 //! ```text
-//! cargo bench --bench concurrent [-- JOBS]
+//! cargo bench --bench concurrent [-- JOBS] [writers]
 //! ```
+//!
+//! With `writers`, only the writers' throughputs are measured (no reader, no peers).
 //!
 //! Each peer holds the same 10^6 realistic jobs (or JOBS). For each, three rounds of
 //! `SECONDS` seconds: the reader alone; with a writer as fast as it can; with a writer at
@@ -305,7 +307,7 @@ fn main() {
     let shared = SharedIndex::new(loaded());
     let _held = shared.snapshot();
     let mut churn = Churn::new(&jobs);
-    for batch in [1usize, 64, 1024, 4096] {
+    for batch in [1usize, 64, 1024, 4096, 16384] {
         let started = Instant::now();
         let mut count = 0u64;
         while started.elapsed().as_secs_f64() < SECONDS {
@@ -323,6 +325,12 @@ fn main() {
         );
     }
     drop((shared, _held));
+    if std::env::args().any(|a| a == "writers") {
+        return;
+    }
+    if std::env::args().any(|a| a == "writers") {
+        return;
+    }
 
     let dir = std::env::temp_dir().join(format!("snapjobs-concurrent-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

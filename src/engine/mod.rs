@@ -75,10 +75,10 @@ pub const MAX_JOBS: usize = key::MAX_SLOTS;
 ///   smallest candidate list narrowed by merging in the next smallest, to check.
 ///
 /// **Clones share**: every structure above is cut into chunks, shards or tree nodes behind
-/// `Arc`s, so a clone copies only the tables of those pointers (O(n / 128)), and a write to
-/// either copy first copies what it changes that the other still shares (`Arc::make_mut`):
-/// the chunk of its slot, the block of its folded name, the shards of its id and grams and
-/// the tree nodes on its paths. This is what makes a [`Snapshot`](crate::Snapshot) cheap.
+/// `Arc`s, so a clone copies only the tables of those pointers (O(n / 2,048) and the shards),
+/// and a write to either copy first copies what it changes that the other still shares
+/// (`Arc::make_mut`): the group and chunk of its slot, the block of its folded name, the
+/// shards of its id and grams and the tree nodes on its paths. This is what makes a [`Snapshot`](crate::Snapshot) cheap.
 ///
 /// Every write goes through [`JobIndex`]'s methods, which check their input first and then
 /// update every structure together, so a refused write changes nothing.

@@ -606,23 +606,17 @@ fn root_rank_where(node: &Node, below: impl Fn(Key) -> bool) -> usize {
     }
 }
 
-/// The key at rank `rank` under `node`, if it holds that many. O(log n).
-fn key_at(node: &Node, rank: usize) -> Option<Key> {
-    let (mut node, mut rank) = (node, rank);
+/// Whether `key` is the first key under `node`: down the first child while `key` is at or
+/// before its largest, so a key past the first child's stops at the root. O(log n).
+fn is_first<C: Fn(Key, Key) -> Ordering>(node: &Node, key: Key, cmp: &C) -> bool {
+    let mut node = node;
     loop {
         match node {
-            Node::Leaf(keys) => return keys.get(rank).copied(),
-            Node::Branch(children) => {
-                let mut children = children.iter();
-                loop {
-                    let child = children.next()?;
-                    if rank < child.count {
-                        node = &child.node;
-                        break;
-                    }
-                    rank -= child.count;
-                }
-            }
+            Node::Leaf(keys) => return keys.first() == Some(&key),
+            Node::Branch(children) => match children.first() {
+                Some(first) if cmp(key, first.max) != Ordering::Greater => node = &first.node,
+                _ => return false,
+            },
         }
     }
 }
@@ -931,7 +925,11 @@ impl OrderTree {
                 return false;
             };
             if !part.is_full() {
-                let part = if in_tail { &mut self.tail } else { &mut self.head };
+                let part = if in_tail {
+                    &mut self.tail
+                } else {
+                    &mut self.head
+                };
                 return part.insert(at, key);
             }
             // Full: its keys go into the root, and so does this one.
@@ -1012,9 +1010,10 @@ impl OrderTree {
         inserted
     }
 
-    /// Reads, in each of `trees` where `key` goes after every key or before the first
-    /// child's largest (see [`Place`]), the nodes an insert or removal of `key` will go
-    /// through: all the trees together, a level at a time, so that each tree's nodes are on
+    /// Reads, in each of `trees`, the ends of its head and tail, and where the write of `key`
+    /// will go through the root at one of its ends (an append with an empty tail, a removal
+    /// of the first key with an empty head; see [`Place`]), the nodes on the way there: all
+    /// the trees together, a level at a time, so that each tree's nodes are on
     /// their way from memory while the others' are read, and the write that follows finds
     /// them in the cache. Returns a value made of what was read, for the caller to
     /// `black_box`. O(trees · log n).
@@ -1035,7 +1034,8 @@ impl OrderTree {
             let (head, tail) = (tree.head.first(), tree.tail.last());
             seen ^= head.unwrap_or_default() ^ tail.unwrap_or_default();
             let after_tail = tail.is_some_and(|last| cmp(key, last) == Ordering::Greater);
-            let in_head = (tree.head.last()).is_some_and(|last| cmp(key, last) != Ordering::Greater);
+            let in_head =
+                (tree.head.last()).is_some_and(|last| cmp(key, last) != Ordering::Greater);
             if after_tail || in_head {
                 continue;
             }
@@ -1082,14 +1082,18 @@ impl OrderTree {
     /// byte-counted tree, which takes [`OrderTree::remove_counted`].
     pub(crate) fn remove<C: Fn(Key, Key) -> Ordering>(&mut self, key: Key, cmp: &C) -> bool {
         debug_assert!(!self.byte_counted, "a byte-counted tree removes counted");
-        if self.head.is_empty() && key_at(&self.root, 0) == Some(key) {
+        if self.head.is_empty() && is_first(&self.root, key, cmp) {
             // The first key held: the root's first keys move to the head, taken from there.
             self.fill_head(cmp);
         }
         let in_tail = (self.tail.first()).is_some_and(|first| cmp(key, first) != Ordering::Less);
         let in_head = (self.head.last()).is_some_and(|last| cmp(key, last) != Ordering::Greater);
         if in_tail || in_head {
-            let part = if in_tail { &mut self.tail } else { &mut self.head };
+            let part = if in_tail {
+                &mut self.tail
+            } else {
+                &mut self.head
+            };
             return match part.as_slice().binary_search_by(|&k| cmp(k, key)) {
                 Ok(at) => part.remove(at).is_some(),
                 Err(_) => false,
@@ -1176,14 +1180,11 @@ impl OrderTree {
             }
         };
         if rev {
-            if tail.iter().rev().try_for_each(|&k| f(k)).is_continue()
-                && root(&mut f).is_continue()
+            if tail.iter().rev().try_for_each(|&k| f(k)).is_continue() && root(&mut f).is_continue()
             {
                 let _ = head.iter().rev().try_for_each(|&k| f(k));
             }
-        } else if head.iter().try_for_each(|&k| f(k)).is_continue()
-            && root(&mut f).is_continue()
-        {
+        } else if head.iter().try_for_each(|&k| f(k)).is_continue() && root(&mut f).is_continue() {
             let _ = tail.iter().try_for_each(|&k| f(k));
         }
     }
@@ -1240,7 +1241,10 @@ impl OrderTree {
         mut f: F,
     ) {
         debug_assert!(self.byte_counted, "only a byte-counted tree counts bytes");
-        debug_assert!(self.head.is_empty() && self.tail.is_empty(), "it buffers nothing");
+        debug_assert!(
+            self.head.is_empty() && self.tail.is_empty(),
+            "it buffers nothing"
+        );
         let hi = hi.min(self.root_len);
         if lo < hi {
             let mut walk = ByteWalk {
@@ -1276,10 +1280,7 @@ impl OrderTree {
 
     /// Bytes of heap the tree holds.
     pub(crate) fn heap_bytes(&self) -> usize {
-        ARC_COUNTS
-            + size_of::<Node>()
-            + self.root.heap_bytes()
-
+        ARC_COUNTS + size_of::<Node>() + self.root.heap_bytes()
     }
 
     /// Checks every invariant listed on [`OrderTree`], reading the keys' byte sets with

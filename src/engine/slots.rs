@@ -12,6 +12,9 @@ const GROUP: usize = 64;
 const GROUP_SLOTS: usize = CHUNK * GROUP;
 
 type Chunk = [Option<Job>; CHUNK];
+/// A group's chunks, in place in its allocation (no second pointer to follow), `None` past
+/// the last.
+type Group = [Option<Arc<Chunk>>; GROUP];
 
 /// A vector of `Option<Job>` cut into fixed chunks, and the chunks into groups, each behind an
 /// `Arc`: a clone copies one pointer a group, and a write copies the group and the chunk it
@@ -19,11 +22,12 @@ type Chunk = [Option<Job>; CHUNK];
 /// 10^6 slots copies 489 pointers, a write 64 pointers and 32 jobs.
 ///
 /// Invariants: `groups.len() == len.div_ceil(GROUP_SLOTS)`; every group but the last holds
-/// [`GROUP`] chunks, the last `(len - its first slot).div_ceil(CHUNK)`; every slot at or past
+/// [`GROUP`] chunks, the last `(len - its first slot).div_ceil(CHUNK)`, in its first places
+/// (`None` after them); every slot at or past
 /// `len` (in the last chunk) is `None`.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Slots {
-    groups: Vec<Arc<Vec<Arc<Chunk>>>>,
+    groups: Vec<Arc<Group>>,
     len: usize,
 }
 
@@ -46,6 +50,7 @@ impl Slots {
         self.groups
             .get(at / GROUP_SLOTS)?
             .get(at / CHUNK % GROUP)?
+            .as_ref()?
             .get(at % CHUNK)
     }
 
@@ -56,18 +61,19 @@ impl Slots {
             return None;
         }
         let group = Arc::make_mut(self.groups.get_mut(at / GROUP_SLOTS)?);
-        Arc::make_mut(group.get_mut(at / CHUNK % GROUP)?).get_mut(at % CHUNK)
+        Arc::make_mut(group.get_mut(at / CHUNK % GROUP)?.as_mut()?).get_mut(at % CHUNK)
     }
 
     /// Adds a slot at the end. O(1), or O(GROUP + CHUNK) for a new or copied group or chunk.
     pub(crate) fn push(&mut self, job: Option<Job>) {
         if self.len.is_multiple_of(GROUP_SLOTS) {
-            self.groups.push(Arc::new(Vec::with_capacity(GROUP)));
+            self.groups.push(Arc::new(std::array::from_fn(|_| None)));
         }
         if self.len.is_multiple_of(CHUNK)
             && let Some(group) = self.groups.last_mut()
+            && let Some(place) = Arc::make_mut(group).get_mut(self.len / CHUNK % GROUP)
         {
-            Arc::make_mut(group).push(empty_chunk());
+            *place = Some(empty_chunk());
         }
         self.len += 1;
         if let Some(slot) = self.get_mut(self.len - 1) {
@@ -79,7 +85,7 @@ impl Slots {
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Option<Job>> + Clone {
         self.groups
             .iter()
-            .flat_map(|g| g.iter())
+            .flat_map(|g| g.iter().flatten())
             .flat_map(|c| c.iter())
             .take(self.len)
     }
@@ -88,7 +94,7 @@ impl Slots {
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut Option<Job>> {
         self.groups
             .iter_mut()
-            .flat_map(|g| Arc::make_mut(g).iter_mut())
+            .flat_map(|g| Arc::make_mut(g).iter_mut().flatten())
             .flat_map(|c| Arc::make_mut(c).iter_mut())
             .take(self.len)
     }
@@ -96,15 +102,14 @@ impl Slots {
     /// Bytes of heap of the groups, the chunks and their tables (not the jobs' own text).
     pub(crate) fn heap_bytes(&self) -> usize {
         let arc_counts = 2 * size_of::<usize>();
-        self.groups.capacity() * size_of::<Arc<Vec<Arc<Chunk>>>>()
+        self.groups.capacity() * size_of::<Arc<Group>>()
             + self
                 .groups
                 .iter()
                 .map(|g| {
                     arc_counts
-                        + size_of::<Vec<Arc<Chunk>>>()
-                        + g.capacity() * size_of::<Arc<Chunk>>()
-                        + g.len() * (arc_counts + size_of::<Chunk>())
+                        + size_of::<Group>()
+                        + g.iter().flatten().count() * (arc_counts + size_of::<Chunk>())
                 })
                 .sum::<usize>()
     }
@@ -113,16 +118,22 @@ impl Slots {
     #[cfg(test)]
     fn check_invariants(&self) -> Result<(), String> {
         if self.groups.len() != self.len.div_ceil(GROUP_SLOTS) {
-            return Err(format!("{} groups for {} slots", self.groups.len(), self.len));
+            return Err(format!(
+                "{} groups for {} slots",
+                self.groups.len(),
+                self.len
+            ));
         }
         for (g, group) in self.groups.iter().enumerate() {
             let first = g * GROUP_SLOTS;
             let want = (self.len - first).min(GROUP_SLOTS).div_ceil(CHUNK);
-            if group.len() != want {
-                return Err(format!("group {g} holds {} chunks, not {want}", group.len()));
+            let held = group.iter().take_while(|c| c.is_some()).count();
+            if held != want || group.iter().flatten().count() != want {
+                return Err(format!("group {g} holds {held} chunks, not {want}"));
             }
         }
-        let past = (self.groups.iter().flat_map(|g| g.iter()).flat_map(|c| c.iter()))
+        let past = (self.groups.iter().flat_map(|g| g.iter().flatten()))
+            .flat_map(|c| c.iter())
             .skip(self.len)
             .any(Option::is_some);
         if past {
@@ -187,7 +198,7 @@ mod tests {
         assert_eq!((slots.len(), ids(&slots)), (n, model.clone()));
         assert!(slots.get(n).is_none());
         assert_eq!(slots.groups.len(), 2);
-        assert_eq!(slots.groups[1].len(), 4);
+        assert_eq!(slots.groups[1].iter().flatten().count(), 4);
 
         let copy = slots.clone();
         *slots.get_mut(GROUP_SLOTS + CHUNK + 1).unwrap() = None;
@@ -199,11 +210,17 @@ mod tests {
             "untouched groups shared"
         );
         assert!(
-            Arc::ptr_eq(&copy.groups[1][0], &slots.groups[1][0]),
+            Arc::ptr_eq(
+                copy.groups[1][0].as_ref().unwrap(),
+                slots.groups[1][0].as_ref().unwrap()
+            ),
             "untouched chunks of a copied group shared"
         );
         assert!(
-            !Arc::ptr_eq(&copy.groups[1][1], &slots.groups[1][1]),
+            !Arc::ptr_eq(
+                copy.groups[1][1].as_ref().unwrap(),
+                slots.groups[1][1].as_ref().unwrap()
+            ),
             "the written one copied"
         );
         let mut expected = model;
