@@ -1,0 +1,88 @@
+//! The HTTP layer, on axum: every request goes to [`Service::handle`], on the event loop for
+//! a listing or a get (microseconds, never waiting), on tokio's blocking pool for a write (it
+//! waits for the database's commit).
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+
+use crate::error::ServerError;
+use crate::service::{Incoming, MAX_BODY_BYTES, Outgoing, Service};
+
+/// The router: one handler for every path and method (the action is in a header).
+pub fn router(service: Arc<Service>) -> Router {
+    Router::new().fallback(handle).with_state(service)
+}
+
+/// The server's clock, in Unix seconds.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+async fn handle(State(service): State<Arc<Service>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(body) => body.to_vec(),
+        Err(_) => {
+            let error = ServerError::BodyTooLarge {
+                limit: MAX_BODY_BYTES,
+            };
+            return respond(Outgoing {
+                status: error.http_status(),
+                body: error.to_json("", "snapjobs-server"),
+            });
+        }
+    };
+    let incoming = Incoming {
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or("").to_owned(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body,
+    };
+    let outgoing = if service.may_block(&incoming) {
+        let service = Arc::clone(&service);
+        match tokio::task::spawn_blocking(move || service.handle(&incoming, unix_now())).await {
+            Ok(outgoing) => outgoing,
+            Err(join) => {
+                let error = ServerError::Internal {
+                    detail: join.to_string(),
+                };
+                Outgoing {
+                    status: error.http_status(),
+                    body: error.to_json("", "snapjobs-server"),
+                }
+            }
+        }
+    } else {
+        service.handle(&incoming, unix_now())
+    };
+    respond(outgoing)
+}
+
+fn respond(outgoing: Outgoing) -> Response {
+    let mut response = Response::new(Body::from(outgoing.body));
+    *response.status_mut() =
+        StatusCode::from_u16(outgoing.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=utf-8"),
+    );
+    response
+}
