@@ -12,6 +12,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use crate::error::ServerError;
+use crate::ids::new_id;
 use crate::service::{Incoming, MAX_BODY_BYTES, Outgoing, Service};
 
 /// The router: one handler for every path and method (the action is in a header).
@@ -36,7 +37,7 @@ async fn handle(State(service): State<Arc<Service>>, request: Request) -> Respon
             };
             return respond(Outgoing {
                 status: error.http_status(),
-                body: error.to_json("", "snapjobs-server"),
+                body: error.to_json(&new_id().to_ascii_uppercase(), "snapjobs-server"),
             });
         }
     };
@@ -66,7 +67,7 @@ async fn handle(State(service): State<Arc<Service>>, request: Request) -> Respon
                 };
                 Outgoing {
                     status: error.http_status(),
-                    body: error.to_json("", "snapjobs-server"),
+                    body: error.to_json(&new_id().to_ascii_uppercase(), "snapjobs-server"),
                 }
             }
         }
