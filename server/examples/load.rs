@@ -30,6 +30,9 @@ use snapjobs_server::{AccessKeys, ListFrom, Service};
 const KEYS: &str = "AK-LOAD load-secret account-load\n";
 const MAX_REQUESTS_PER_CONNECTION: usize = 1_000_000;
 
+/// One listing's parameters.
+type Params = Vec<(String, String)>;
+
 struct Options {
     jobs: usize,
     seconds: f64,
@@ -63,7 +66,7 @@ fn credentials() -> Credentials {
 }
 
 /// The listings of each scenario: a connection cycles through its scenario's list.
-fn scenarios(now: i64) -> Vec<(&'static str, Vec<Vec<(String, String)>>)> {
+fn scenarios(now: i64) -> Vec<(&'static str, Vec<Params>)> {
     let date = |days: i64| acs_date(now - days * 86_400);
     let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs
@@ -71,7 +74,7 @@ fn scenarios(now: i64) -> Vec<(&'static str, Vec<Vec<(String, String)>>)> {
             .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
             .collect()
     };
-    let window: Vec<Vec<(String, String)>> = (0..4)
+    let window: Vec<Params> = (0..4)
         .map(|w| {
             let (start, end) = (date(7 * w + 7), date(7 * w));
             owned(&[("StartTime", &start), ("EndTime", &end)])
@@ -212,12 +215,7 @@ struct Phase {
     seconds: f64,
 }
 
-fn run_phase(
-    addr: SocketAddr,
-    listings: &[Vec<(String, String)>],
-    options: &Options,
-    with_writes: bool,
-) -> Phase {
+fn run_phase(addr: SocketAddr, listings: &[Params], options: &Options, with_writes: bool) -> Phase {
     let stop = Arc::new(AtomicBool::new(false));
     let submitted = Arc::new(AtomicU64::new(0));
     let writer = with_writes.then(|| {
