@@ -6,7 +6,9 @@
 //! and published; if the commit fails, nothing changes and the caller gets `InternalError`.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, RwLock};
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use snapjobs::{ApiError, Job, JobIndex, RawRequest, SharedIndex, Status, Timestamp, WriteError};
@@ -28,6 +30,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub const MAX_NONCE_BYTES: usize = 256;
 /// `TimeInterval` of a submitted job: the server has no templates to take it from.
 pub const DEFAULT_TIME_INTERVAL: u32 = 5;
+/// A keyword listing slower than this has its keyword kept (see [`Service`]).
+pub const DEFAULT_KEEP_AFTER: Duration = Duration::from_micros(500);
+/// Keywords waiting to be kept, at most; more are dropped (asked again, they come back).
+const KEEP_QUEUE: usize = 64;
 
 /// Where `ListLiveSnapshotJobs` is answered from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,12 +87,25 @@ impl Account {
 }
 
 /// The server's state.
+///
+/// **Kept keywords.** A listing whose keyword has 4 bytes or more is answered from the gram
+/// lists or a scan of the names, which at 10^6 jobs can take milliseconds; a user paging
+/// through its results asks it again. When such a listing takes longer than
+/// [`DEFAULT_KEEP_AFTER`], the keyword goes to a background thread that keeps it in the
+/// account's index ([`snapjobs::IndexWriter::keep_keyword`]: its matches as lists of their
+/// own, current under every write, so that its later listings cost O(log n + page)). The
+/// reader never waits for this (a bounded queue, dropped when full); answers never change,
+/// only their cost. The index bounds what is kept (16 keywords, 2^20 matches an account,
+/// the oldest forgotten first).
 #[derive(Debug)]
 pub struct Service {
     keys: AccessKeys,
     nonces: Mutex<NonceCache>,
     /// Every account of the key file and of the database; fixed at start.
-    accounts: HashMap<String, Account>,
+    accounts: HashMap<String, Arc<Account>>,
+    /// To the keyword keeper's thread.
+    keeper: SyncSender<(Arc<Account>, String)>,
+    keep_after: Duration,
     /// The one connection that writes; writes to all accounts take it in turn.
     store: Mutex<Store>,
     /// Read connections for [`ListFrom::Sqlite`], reused.
@@ -156,17 +175,55 @@ impl Service {
             index.load(jobs).map_err(|e| StartError {
                 detail: format!("account {account}: {e}"),
             })?;
-            accounts.insert(account, Account::new(index, extras));
+            accounts.insert(account, Arc::new(Account::new(index, extras)));
         }
+        let (keeper, to_keep) = sync_channel::<(Arc<Account>, String)>(KEEP_QUEUE);
+        // Ends when the service (the only sender) is dropped.
+        std::thread::Builder::new()
+            .name("keyword-keeper".to_owned())
+            .spawn(move || {
+                for (account, keyword) in to_keep {
+                    let mut writer = account.index.writer();
+                    let kept = writer
+                        .index()
+                        .kept_keywords()
+                        .any(|(k, _)| k.eq_ignore_ascii_case(&keyword));
+                    if !kept && writer.keep_keyword(&keyword) {
+                        writer.publish();
+                    }
+                }
+            })
+            .map_err(|e| StartError {
+                detail: format!("the keyword keeper's thread: {e}"),
+            })?;
         Ok(Service {
             keys,
             nonces: Mutex::new(NonceCache::default()),
             accounts,
+            keeper,
+            keep_after: DEFAULT_KEEP_AFTER,
             store: Mutex::new(store),
             readers: Mutex::new(Vec::new()),
             path: path.to_owned(),
             list_from,
             host_id: "snapjobs-server".to_owned(),
+        })
+    }
+
+    /// Sets how slow a keyword listing must be for its keyword to be kept
+    /// ([`DEFAULT_KEEP_AFTER`] unless set; `Duration::MAX` keeps none).
+    pub fn set_keep_after(&mut self, keep_after: Duration) {
+        self.keep_after = keep_after;
+    }
+
+    /// The keywords an account's published index keeps, oldest first.
+    pub fn kept_keywords(&self, account: &str) -> Vec<String> {
+        self.accounts.get(account).map_or_else(Vec::new, |a| {
+            a.index
+                .snapshot()
+                .kept_keywords()
+                .map(|(k, _)| k.to_owned())
+                .collect()
         })
     }
 
@@ -321,7 +378,7 @@ impl Service {
     fn list(
         &self,
         account_name: &str,
-        account: &Account,
+        account: &Arc<Account>,
         params: &[(String, String)],
         now: i64,
         request_id: &str,
@@ -335,8 +392,21 @@ impl Service {
         let json = match self.list_from {
             ListFrom::Index => {
                 let snapshot = account.index.snapshot();
-                let response = snapshot.list(&query).into_response(request_id, &query);
-                serde_json::to_string(&response)
+                let started = Instant::now();
+                let page = snapshot.list(&query);
+                if let Some(keyword) = query.keyword()
+                    && keyword.len() >= 4
+                    && started.elapsed() >= self.keep_after
+                    && !snapshot
+                        .kept_keywords()
+                        .any(|(k, _)| k.eq_ignore_ascii_case(keyword))
+                {
+                    // Never waits: a full queue drops the keyword.
+                    let _ = self
+                        .keeper
+                        .try_send((Arc::clone(account), keyword.to_owned()));
+                }
+                serde_json::to_string(&page.into_response(request_id, &query))
             }
             ListFrom::Sqlite => {
                 let reader = lock(&self.readers).pop();

@@ -356,3 +356,45 @@ fn the_sqlite_peer_answers_listings_as_the_index_does() {
         assert_eq!(j1, j2, "{params:?}");
     }
 }
+
+#[test]
+fn a_slow_keyword_is_kept_and_answers_the_same() {
+    let dir = TempDir::new("keep");
+    let mut service = open_service(&dir.file("jobs.db"), ListFrom::Index);
+    service.set_keep_after(std::time::Duration::ZERO);
+    let server = TestServer::start(service);
+    let mut conn = server.connect();
+    let a = key("AK-A1");
+    for i in 0..20 {
+        submit(
+            &mut conn,
+            &a,
+            &format!("{}-beijing-{i}", ["live", "news"][i % 2]),
+        );
+    }
+    let before = list_all(&mut conn, &a, &[("SearchKeyWord", "live-BEIJING")]);
+    assert_eq!(before.0.len(), 10);
+    let short = list_all(&mut conn, &a, &[("SearchKeyWord", "bei")]);
+    assert_eq!(short.0.len(), 20);
+    let started = std::time::Instant::now();
+    while server.service.kept_keywords("account-a").is_empty()
+        && started.elapsed() < std::time::Duration::from_secs(5)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(
+        server.service.kept_keywords("account-a"),
+        ["live-beijing"],
+        "3 bytes are not kept"
+    );
+    assert!(server.service.kept_keywords("account-b").is_empty());
+    assert_eq!(
+        list_all(&mut conn, &a, &[("SearchKeyWord", "live-BEIJING")]),
+        before
+    );
+    // A kept keyword stays current under writes.
+    let id = submit(&mut conn, &a, "LIVE-beijing-new");
+    let after = list_all(&mut conn, &a, &[("SearchKeyWord", "live-beijing")]);
+    assert_eq!(after.0.len(), 11);
+    assert!(after.0.contains(&id));
+}
