@@ -140,27 +140,31 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, SignatureError>
     })
 }
 
-/// Appends `bytes` percent-encoded as RFC 3986 says: every byte but the unreserved ones.
+/// The hex digit of a nibble (`n < 16`), lower case.
+fn hex_digit(n: u8) -> char {
+    char::from_digit(u32::from(n & 15), 16).unwrap_or('0')
+}
+
+/// Appends `bytes` percent-encoded as RFC 3986 says: every byte but the unreserved ones, as
+/// `%XX` in upper case.
 pub fn percent_encode(bytes: &[u8], out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in bytes {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
             out.push(char::from(b));
         } else {
             out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
+            out.push(hex_digit(b >> 4).to_ascii_uppercase());
+            out.push(hex_digit(b).to_ascii_uppercase());
         }
     }
 }
 
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for &b in bytes {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
+        out.push(hex_digit(b >> 4));
+        out.push(hex_digit(b));
     }
     out
 }
