@@ -67,8 +67,21 @@ fn credentials() -> Credentials {
     }
 }
 
-/// The listings of each scenario: a connection cycles through its scenario's list.
-fn scenarios(now: i64) -> Vec<(&'static str, Vec<Params>)> {
+/// A scenario: its listings, and how connections go through them.
+struct Scenario {
+    name: &'static str,
+    listings: Vec<Params>,
+    /// Whether every request of a phase asks a listing no other request of the server asked
+    /// (the first [`COMPARED`] are asked only in the comparison); otherwise each connection
+    /// cycles through the list.
+    distinct: bool,
+}
+
+/// How many listings of a distinct scenario are compared between the servers.
+const COMPARED: usize = 16;
+
+/// The scenarios.
+fn scenarios(now: i64) -> Vec<Scenario> {
     let date = |days: i64| acs_date(now - days * 86_400);
     let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs
@@ -96,10 +109,34 @@ fn scenarios(now: i64) -> Vec<(&'static str, Vec<Params>)> {
         .iter()
         .map(|k| owned(&[("SearchKeyWord", k)]))
         .collect();
+    // Stream numbers as the names have them (`cctv5-sports-live-0042`), after one of four
+    // prefixes: 40,000 keywords of 9 to 11 bytes, each matching a few dozen jobs.
+    let distinct = ["live-", "e-live-", "-live-", "s-live-"]
+        .iter()
+        .flat_map(|prefix| (0..10_000).map(move |n| format!("{prefix}{n:04}")))
+        .map(|k| owned(&[("SearchKeyWord", &k)]))
+        .collect();
     vec![
-        ("window (7 days, page 1)", window),
-        ("status (30 days or 7, pages 1 and 20)", status),
-        ("keyword (7 days, page 1)", keyword),
+        Scenario {
+            name: "window (7 days, page 1)",
+            listings: window,
+            distinct: false,
+        },
+        Scenario {
+            name: "status (30 days or 7, pages 1 and 20)",
+            listings: status,
+            distinct: false,
+        },
+        Scenario {
+            name: "keyword (7 days, page 1)",
+            listings: keyword,
+            distinct: false,
+        },
+        Scenario {
+            name: "keyword, a new one each request (7 days, page 1)",
+            listings: distinct,
+            distinct: true,
+        },
     ]
 }
 
@@ -211,13 +248,21 @@ fn answer(conn: &mut Connection, params: &[(String, String)]) -> (u64, Vec<Strin
 
 struct Phase {
     requests: usize,
+    /// For a distinct scenario: how many listings from the first its connections went past.
+    span: usize,
     p50: Duration,
     p99: Duration,
     submissions_per_second: f64,
     seconds: f64,
 }
 
-fn run_phase(addr: SocketAddr, listings: &[Params], options: &Options, with_writes: bool) -> Phase {
+fn run_phase(
+    addr: SocketAddr,
+    scenario: &Scenario,
+    first: usize,
+    options: &Options,
+    with_writes: bool,
+) -> Phase {
     let stop = Arc::new(AtomicBool::new(false));
     let submitted = Arc::new(AtomicU64::new(0));
     let writer = with_writes.then(|| {
@@ -254,7 +299,8 @@ fn run_phase(addr: SocketAddr, listings: &[Params], options: &Options, with_writ
     let deadline = started + Duration::from_secs_f64(options.seconds);
     let threads: Vec<_> = (0..options.connections)
         .map(|c| {
-            let listings = listings.to_vec();
+            let listings = scenario.listings.clone();
+            let (distinct, connections) = (scenario.distinct, options.connections);
             std::thread::spawn(move || {
                 let mut conn = Connection::connect(addr).expect("connect");
                 let mut latencies = Vec::new();
@@ -262,7 +308,18 @@ fn run_phase(addr: SocketAddr, listings: &[Params], options: &Options, with_writ
                     if Instant::now() >= deadline {
                         break;
                     }
-                    let request = list_request(&listings[(c + i) % listings.len()]);
+                    let at = if distinct {
+                        first + c + i * connections
+                    } else {
+                        c + i
+                    };
+                    let Some(params) = listings.get(at % listings.len()) else {
+                        break;
+                    };
+                    if distinct && at >= listings.len() {
+                        break; // every distinct listing asked: the phase ends early
+                    }
+                    let request = list_request(params);
                     let bytes = request.to_bytes();
                     let sent = Instant::now();
                     let (status, body) = conn.send_bytes(&bytes).expect("an answer");
@@ -273,10 +330,12 @@ fn run_phase(addr: SocketAddr, listings: &[Params], options: &Options, with_writ
             })
         })
         .collect();
-    let mut latencies: Vec<Duration> = threads
+    let per_connection: Vec<Vec<Duration>> = threads
         .into_iter()
-        .flat_map(|t| t.join().expect("a connection thread"))
+        .map(|t| t.join().expect("a connection thread"))
         .collect();
+    let span = options.connections * per_connection.iter().map(Vec::len).max().unwrap_or(0);
+    let mut latencies: Vec<Duration> = per_connection.into_iter().flatten().collect();
     let seconds = started.elapsed().as_secs_f64();
     stop.store(true, Ordering::Relaxed);
     if let Some(writer) = writer {
@@ -291,6 +350,7 @@ fn run_phase(addr: SocketAddr, listings: &[Params], options: &Options, with_writ
     };
     Phase {
         requests: latencies.len(),
+        span,
         p50: at(0.50),
         p99: at(0.99),
         submissions_per_second: submitted.load(Ordering::Relaxed) as f64 / seconds,
@@ -334,15 +394,21 @@ fn main() {
         .iter()
         .map(|s| Connection::connect(s.addr).expect("connect"))
         .collect();
-    for (name, listings) in &scenarios {
-        for params in listings {
+    for scenario in &scenarios {
+        let compared = if scenario.distinct {
+            COMPARED
+        } else {
+            usize::MAX
+        };
+        for params in scenario.listings.iter().take(compared) {
             let answers: Vec<_> = connections.iter_mut().map(|c| answer(c, params)).collect();
             assert!(
                 answers.windows(2).all(|w| w[0] == w[1]),
-                "{name}: {params:?}"
+                "{}: {params:?}",
+                scenario.name
             );
         }
-        eprintln!("{name}: the three servers give the same answers");
+        eprintln!("{}: the three servers give the same answers", scenario.name);
     }
     drop(connections);
 
@@ -354,9 +420,15 @@ fn main() {
         ("SQLite", &by_sqlite),
     ];
     for (label, running) in servers {
-        for (name, listings) in &scenarios {
+        // A distinct scenario's phases take their listings in turn, after the compared ones.
+        let mut first = COMPARED;
+        for scenario in &scenarios {
+            let name = scenario.name;
             for with_writes in [false, true] {
-                let phase = run_phase(running.addr, listings, &options, with_writes);
+                let phase = run_phase(running.addr, scenario, first, &options, with_writes);
+                if scenario.distinct {
+                    first += phase.span;
+                }
                 let rate = phase.requests as f64 / phase.seconds;
                 println!(
                     "| {label} | {name} | {} | {} | {rate:.0} | {} | {} | {} |",

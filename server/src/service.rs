@@ -34,6 +34,8 @@ pub const DEFAULT_TIME_INTERVAL: u32 = 5;
 pub const DEFAULT_KEEP_AFTER: Duration = Duration::from_micros(500);
 /// Keywords waiting to be kept, at most; more are dropped (asked again, they come back).
 const KEEP_QUEUE: usize = 64;
+/// The slow keywords an account remembers having been asked once, most recent last.
+const SLOW_ONCE: usize = 256;
 
 /// Where `ListLiveSnapshotJobs` is answered from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +77,9 @@ struct Account {
     /// Invariant: one entry per job of `index`'s published state, by id (updated under the
     /// same writer, after the index's publish for an insert).
     extras: RwLock<HashMap<String, JobExtras>>,
+    /// The last [`SLOW_ONCE`] keywords (ASCII-folded) whose listing was slow once, oldest
+    /// first, each once. Held by readers only, for a slow listing's bookkeeping.
+    slow_once: Mutex<std::collections::VecDeque<String>>,
 }
 
 impl Account {
@@ -82,7 +87,24 @@ impl Account {
         Account {
             index: SharedIndex::new(index),
             extras: RwLock::new(extras),
+            slow_once: Mutex::new(std::collections::VecDeque::new()),
         }
+    }
+
+    /// Records a slow listing of `keyword`: true if it was slow once before (and is now
+    /// forgotten here, to be kept), false if this is the first time. O(SLOW_ONCE).
+    fn slow_again(&self, keyword: &str) -> bool {
+        let folded = keyword.to_ascii_lowercase();
+        let mut slow_once = lock(&self.slow_once);
+        if let Some(at) = slow_once.iter().position(|k| *k == folded) {
+            slow_once.remove(at);
+            return true;
+        }
+        if slow_once.len() == SLOW_ONCE {
+            slow_once.pop_front();
+        }
+        slow_once.push_back(folded);
+        false
     }
 }
 
@@ -91,8 +113,9 @@ impl Account {
 /// **Kept keywords.** A listing whose keyword has 4 bytes or more is answered from the gram
 /// lists or a scan of the names, which at 10^6 jobs can take milliseconds; a user paging
 /// through its results asks it again. When such a listing takes longer than
-/// [`DEFAULT_KEEP_AFTER`], the keyword goes to a background thread that keeps it in the
-/// account's index ([`snapjobs::IndexWriter::keep_keyword`]: its matches as lists of their
+/// [`DEFAULT_KEEP_AFTER`] for the second time (among the account's last 256 slow keywords:
+/// a keyword asked once is not worth the scan that keeping costs), the keyword goes to a
+/// background thread that keeps it in the account's index ([`snapjobs::IndexWriter::keep_keyword`]: its matches as lists of their
 /// own, current under every write, so that its later listings cost O(log n + page)). The
 /// reader never waits for this (a bounded queue, dropped when full); answers never change,
 /// only their cost. The index bounds what is kept (16 keywords, 2^20 matches an account,
@@ -400,6 +423,7 @@ impl Service {
                     && !snapshot
                         .kept_keywords()
                         .any(|(k, _)| k.eq_ignore_ascii_case(keyword))
+                    && account.slow_again(keyword)
                 {
                     // Never waits: a full queue drops the keyword.
                     let _ = self

@@ -376,6 +376,14 @@ fn a_slow_keyword_is_kept_and_answers_the_same() {
     assert_eq!(before.0.len(), 10);
     let short = list_all(&mut conn, &a, &[("SearchKeyWord", "bei")]);
     assert_eq!(short.0.len(), 20);
+    // Asked once (one page): not worth keeping.
+    let once = signed(
+        "GET",
+        "ListLiveSnapshotJobs",
+        &[("SearchKeyWord", "news-beijing")],
+        &a,
+    );
+    assert_eq!(call(&mut conn, &once).1["TotalCount"], 10);
     let started = std::time::Instant::now();
     while server.service.kept_keywords("account-a").is_empty()
         && started.elapsed() < std::time::Duration::from_secs(5)
