@@ -56,7 +56,9 @@ mod tests {
     #[test]
     fn refuses_a_nonce_twice_until_it_expires() {
         let mut cache = NonceCache::default();
+        assert!(cache.is_empty());
         assert!(cache.insert("AK1", "n1", 0, 100));
+        assert!(!cache.is_empty());
         assert!(!cache.insert("AK1", "n1", 50, 150));
         assert!(
             cache.insert("AK2", "n1", 50, 150),
