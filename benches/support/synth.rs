@@ -104,7 +104,7 @@ const CITIES: &[&str] = &[
     "chicago",
     "boston",
 ];
-const TOPICS: &[&str] = &[
+pub const TOPICS: &[&str] = &[
     "news",
     "sports",
     "finance",

@@ -4,7 +4,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use snapjobs_server::client::{ApiRequest, Credentials};
-use snapjobs_server::signature::{SignedRequest, parse_authorization, verify};
+use snapjobs_server::signature::{parse_authorization, verify};
 
 fn bench(c: &mut Criterion) {
     let credentials = Credentials {
@@ -27,18 +27,8 @@ fn bench(c: &mut Criterion) {
         "2026-12-04T10:00:00Z",
     );
     request.sign(&credentials);
-    let signed = SignedRequest {
-        method: &request.method,
-        path: &request.path,
-        query: &request.query,
-        headers: &request.headers,
-    };
-    let header = request
-        .headers
-        .iter()
-        .find(|(n, _)| n == "authorization")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let signed = request.as_signed();
+    let header = request.authorization().unwrap_or_default().to_owned();
     let checked =
         parse_authorization(&header).and_then(|a| verify(&signed, b"", &a, &credentials.secret));
     assert_eq!(checked, Ok(()), "the request verifies before it is timed");

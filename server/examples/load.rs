@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use snapjobs::Timestamp;
 use snapjobs_server::client::{ApiRequest, Connection, Credentials, acs_date};
-use snapjobs_server::http::{router, unix_now};
+use snapjobs_server::http::{Background, unix_now};
 use snapjobs_server::store::{JobExtras, Store, StoredJob};
 use snapjobs_server::{AccessKeys, ListFrom, Service};
 
@@ -87,25 +87,7 @@ const COMPARED: usize = 16;
 /// digits, 16 topics and 10,000 stream numbers, 1.6 million keywords of 15 to 21 bytes, each
 /// matching a job or none: a user looking for one stream. Past those, they repeat.
 fn distinct_listing(at: usize) -> Params {
-    const TOPICS: [&str; 16] = [
-        "news",
-        "sports",
-        "finance",
-        "weather",
-        "music",
-        "concert",
-        "esports",
-        "football",
-        "basketball",
-        "tennis",
-        "gala",
-        "show",
-        "talk",
-        "lecture",
-        "class",
-        "church",
-    ];
-    let topic = TOPICS.get((at / 10) % 16).copied().unwrap_or("news");
+    let topic = synth::TOPICS.get((at / 10) % 16).copied().unwrap_or("news");
     let keyword = format!("{}-{topic}-live-{:04}", at % 10, (at / 160) % 10_000);
     vec![("SearchKeyWord".to_owned(), keyword)]
 }
@@ -188,56 +170,6 @@ fn build_database(path: &std::path::Path, jobs: usize, now: i64) {
         }
     }
     store.insert_many(&batch).expect("insert");
-}
-
-/// A server on its own runtime (two worker threads), stopped when dropped.
-struct Running {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Running {
-    fn start(service: Service) -> Running {
-        let app = router(Arc::new(service));
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
-                addr_tx.send(listener.local_addr().expect("addr")).ok();
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await
-                    .ok();
-            });
-        });
-        Running {
-            addr: addr_rx.recv().expect("the server's address"),
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }
 
 fn list_request(params: &[(String, String)]) -> ApiRequest {
@@ -408,12 +340,14 @@ fn main() {
     );
     let keys = || AccessKeys::parse(KEYS).expect("keys");
     let t = Instant::now();
-    let by_index = Running::start(Service::open(&db, keys(), ListFrom::Index).expect("open"));
+    let by_index = Background::start(Service::open(&db, keys(), ListFrom::Index).expect("open"))
+        .expect("start");
     eprintln!("index server: loaded in {:.1} s", t.elapsed().as_secs_f64());
     let mut keeping_none = Service::open(&db, keys(), ListFrom::Index).expect("open");
     keeping_none.set_keep_after(Duration::MAX);
-    let keeping_none = Running::start(keeping_none);
-    let by_sqlite = Running::start(Service::open(&db, keys(), ListFrom::Sqlite).expect("open"));
+    let keeping_none = Background::start(keeping_none).expect("start");
+    let by_sqlite = Background::start(Service::open(&db, keys(), ListFrom::Sqlite).expect("open"))
+        .expect("start");
 
     let scenarios = scenarios(now);
     let mut connections: Vec<Connection> = [&by_index, &keeping_none, &by_sqlite]

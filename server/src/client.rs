@@ -6,7 +6,8 @@ use std::net::{SocketAddr, TcpStream};
 
 use crate::ids::new_id;
 use crate::service::VERSION;
-use crate::signature::{self, SignedRequest, percent_encode};
+pub use crate::signature::encode_pairs;
+use crate::signature::{self, SignedRequest};
 
 /// An AccessKey to sign with.
 #[derive(Clone, Debug)]
@@ -30,20 +31,6 @@ pub struct ApiRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
-}
-
-/// `a=b&c=d`, names and values percent-encoded as RFC 3986 says.
-pub fn encode_pairs(pairs: &[(String, String)]) -> String {
-    let mut out = String::new();
-    for (i, (name, value)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        percent_encode(name.as_bytes(), &mut out);
-        out.push('=');
-        percent_encode(value.as_bytes(), &mut out);
-    }
-    out
 }
 
 impl ApiRequest {
@@ -102,16 +89,29 @@ impl ApiRequest {
     pub fn sign(&mut self, credentials: &Credentials) {
         self.headers.retain(|(n, _)| n != "authorization");
         let value = signature::authorization_header(
-            &SignedRequest {
-                method: &self.method,
-                path: &self.path,
-                query: &self.query,
-                headers: &self.headers,
-            },
+            &self.as_signed(),
             &credentials.access_key_id,
             &credentials.secret,
         );
         self.headers.push(("authorization".to_owned(), value));
+    }
+
+    /// The `Authorization` header, if signed.
+    pub fn authorization(&self) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == "authorization")
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The request as the signature sees it.
+    pub fn as_signed(&self) -> SignedRequest<'_> {
+        SignedRequest {
+            method: &self.method,
+            path: &self.path,
+            query: &self.query,
+            headers: &self.headers,
+        }
     }
 
     /// The request's bytes on the wire.

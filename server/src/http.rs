@@ -87,3 +87,62 @@ fn respond(outgoing: Outgoing) -> Response {
     );
     response
 }
+
+/// A server on a free loopback port, on a runtime of its own (two worker threads) in a
+/// thread of its own: for tests and the load generator. Stopped (gracefully) when dropped.
+#[derive(Debug)]
+pub struct Background {
+    /// Where it listens.
+    pub addr: std::net::SocketAddr,
+    /// What it serves.
+    pub service: Arc<Service>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts `service` on `127.0.0.1:0`.
+    ///
+    /// # Errors
+    /// The runtime's, the bind's or the thread's I/O error.
+    pub fn start(service: Service) -> std::io::Result<Background> {
+        let service = Arc::new(service);
+        let app = router(Arc::clone(&service));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("snapjobs-server".to_owned())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    });
+                    if let Err(error) = serve.await {
+                        eprintln!("server: {error}");
+                    }
+                });
+            })?;
+        Ok(Background {
+            addr,
+            service,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -329,17 +329,18 @@ impl Service {
         }
         // Every account of the key file got an index at start, so this finds it.
         let account = self.accounts.get(account_name).ok_or_else(not_found)?;
+        let call = Call {
+            account_name,
+            account,
+            params: &params,
+            now,
+            request_id,
+        };
         match (request.method.as_str(), action) {
-            ("GET", "ListLiveSnapshotJobs") => {
-                self.list(account_name, account, &params, now, request_id)
-            }
-            ("GET", "GetLiveSnapshotJob") => get(account, &params, request_id),
-            ("POST", "SubmitLiveSnapshotJob") => {
-                self.submit(account_name, account, &params, now, request_id)
-            }
-            ("POST", "SendLiveSnapshotJobCommand") => {
-                self.command(account_name, account, &params, now, request_id)
-            }
+            ("GET", "ListLiveSnapshotJobs") => self.list(&call),
+            ("GET", "GetLiveSnapshotJob") => get(&call),
+            ("POST", "SubmitLiveSnapshotJob") => self.submit(&call),
+            ("POST", "SendLiveSnapshotJobCommand") => self.command(&call),
             _ => Err(not_found()),
         }
     }
@@ -398,14 +399,14 @@ impl Service {
         Ok(&key.account)
     }
 
-    fn list(
-        &self,
-        account_name: &str,
-        account: &Arc<Account>,
-        params: &[(String, String)],
-        now: i64,
-        request_id: &str,
-    ) -> Result<String, ServerError> {
+    fn list(&self, call: &Call<'_>) -> Result<String, ServerError> {
+        let Call {
+            account_name,
+            account,
+            params,
+            now,
+            request_id,
+        } = *call;
         let mut raw = RawRequest::new();
         for (name, value) in params {
             raw.set(name, value);
@@ -448,14 +449,14 @@ impl Service {
         json.map_err(|e| internal(e.to_string()))
     }
 
-    fn submit(
-        &self,
-        account_name: &str,
-        account: &Account,
-        params: &[(String, String)],
-        now: i64,
-        request_id: &str,
-    ) -> Result<String, ServerError> {
+    fn submit(&self, call: &Call<'_>) -> Result<String, ServerError> {
+        let Call {
+            account_name,
+            account,
+            params,
+            now,
+            request_id,
+        } = *call;
         let job_name = required(params, "JobName")?;
         let template_id = required(params, "TemplateId")?;
         let stream: StreamInputWire = json_param(params, "StreamInput")?;
@@ -513,14 +514,14 @@ impl Service {
         Ok(serde_json::json!({ "RequestId": request_id, "JobId": job_id }).to_string())
     }
 
-    fn command(
-        &self,
-        account_name: &str,
-        account: &Account,
-        params: &[(String, String)],
-        now: i64,
-        request_id: &str,
-    ) -> Result<String, ServerError> {
+    fn command(&self, call: &Call<'_>) -> Result<String, ServerError> {
+        let Call {
+            account_name,
+            account,
+            params,
+            now,
+            request_id,
+        } = *call;
         let job_id = required(params, "JobId")?;
         let command = required(params, "Command")?;
         let store = lock(&self.store);
@@ -557,6 +558,17 @@ impl Service {
     }
 }
 
+/// An authenticated request of an action: the caller's account, the parameters (query, then
+/// form body), the server's clock and the request's id.
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    account_name: &'a str,
+    account: &'a Arc<Account>,
+    params: &'a [(String, String)],
+    now: i64,
+    request_id: &'a str,
+}
+
 fn write_extras(account: &Account) -> std::sync::RwLockWriteGuard<'_, HashMap<String, JobExtras>> {
     account
         .extras
@@ -564,11 +576,13 @@ fn write_extras(account: &Account) -> std::sync::RwLockWriteGuard<'_, HashMap<St
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn get(
-    account: &Account,
-    params: &[(String, String)],
-    request_id: &str,
-) -> Result<String, ServerError> {
+fn get(call: &Call<'_>) -> Result<String, ServerError> {
+    let Call {
+        account,
+        params,
+        request_id,
+        ..
+    } = *call;
     let job_id = required(params, "JobId")?;
     let snapshot = account.index.snapshot();
     let not_found = || ServerError::JobNotFound {

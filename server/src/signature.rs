@@ -174,10 +174,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// The canonical query string of decoded parameters. O(q log q + length).
-pub fn canonical_query(query: &[(String, String)]) -> String {
-    let mut pairs: Vec<&(String, String)> = query.iter().collect();
-    pairs.sort();
+/// `a=b&c=d` in the order given, names and values percent-encoded as RFC 3986 says.
+pub fn encode_pairs<'p>(pairs: impl IntoIterator<Item = &'p (String, String)>) -> String {
     let mut out = String::new();
     for (i, (name, value)) in pairs.into_iter().enumerate() {
         if i > 0 {
@@ -188,6 +186,14 @@ pub fn canonical_query(query: &[(String, String)]) -> String {
         percent_encode(value.as_bytes(), &mut out);
     }
     out
+}
+
+/// The canonical query string of decoded parameters: sorted, then encoded. O(q log q +
+/// length).
+pub fn canonical_query(query: &[(String, String)]) -> String {
+    let mut pairs: Vec<&(String, String)> = query.iter().collect();
+    pairs.sort();
+    encode_pairs(pairs)
 }
 
 /// The canonical request for `signed_headers` (lower case, sorted).

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use snapjobs_server::client::{ApiRequest, Credentials};
-use snapjobs_server::signature::{SignatureError, SignedRequest, parse_authorization, verify};
+use snapjobs_server::signature::{SignatureError, parse_authorization, verify};
 
 fn credentials() -> Credentials {
     Credentials {
@@ -14,19 +14,9 @@ fn credentials() -> Credentials {
 }
 
 fn check(request: &ApiRequest) -> Result<(), SignatureError> {
-    let header = request
-        .headers
-        .iter()
-        .find(|(n, _)| n == "authorization")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    let signed = SignedRequest {
-        method: &request.method,
-        path: &request.path,
-        query: &request.query,
-        headers: &request.headers,
-    };
-    parse_authorization(&header).and_then(|a| verify(&signed, &request.body, &a, "secret-p"))
+    let header = request.authorization().unwrap_or_default();
+    parse_authorization(header)
+        .and_then(|a| verify(&request.as_signed(), &request.body, &a, "secret-p"))
 }
 
 /// Parameter names and values, any Unicode, including the characters encoding must escape.

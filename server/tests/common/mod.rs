@@ -2,13 +2,11 @@
 //! free port, and signed calls.
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use snapjobs_server::client::{ApiRequest, Connection, Credentials, acs_date, encode_pairs};
-use snapjobs_server::http::{router, unix_now};
+use snapjobs_server::http::{Background, unix_now};
 use snapjobs_server::{AccessKeys, Incoming, ListFrom, Service};
 
 /// Two keys of account A, one of account B.
@@ -62,58 +60,24 @@ pub fn open_service(db: &std::path::Path, list_from: ListFrom) -> Service {
     Service::open(db, AccessKeys::parse(KEYS).unwrap(), list_from).unwrap()
 }
 
-/// A server on a free loopback port, on its own runtime; stopped when dropped.
-pub struct TestServer {
-    pub addr: SocketAddr,
-    pub service: Arc<Service>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+/// A server on a free loopback port, stopped when dropped.
+pub struct TestServer(Background);
+
+impl std::ops::Deref for TestServer {
+    type Target = Background;
+
+    fn deref(&self) -> &Background {
+        &self.0
+    }
 }
 
 impl TestServer {
     pub fn start(service: Service) -> TestServer {
-        let service = Arc::new(service);
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = router(Arc::clone(&service));
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
-        TestServer {
-            addr: addr_rx.recv().unwrap(),
-            service,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
+        TestServer(Background::start(service).unwrap())
     }
 
     pub fn connect(&self) -> Connection {
         Connection::connect(self.addr).unwrap()
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
