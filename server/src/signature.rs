@@ -413,6 +413,7 @@ mod tests {
             "ACS3-HMAC-SHA256 Credential=A,SignedHeaders=host,Signature=abc".to_owned(),
             format!("ACS3-HMAC-SHA256 Credential=A,SignedHeaders=x-acs-date;host,Signature={sig}"),
             format!("ACS3-HMAC-SHA256 Credential=A,SignedHeaders=Host,Signature={sig}"),
+            format!("ACS3-HMAC-SHA256 Credential=A,SignedHeaders=host;host,Signature={sig}"),
             format!(
                 "ACS3-HMAC-SHA256 Credential=A,Credential=B,SignedHeaders=host,Signature={sig}"
             ),
@@ -426,6 +427,19 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        assert_eq!(
+            SignatureError::Mismatch.to_string(),
+            "the signature does not match"
+        );
+        let error = parse_authorization("ACS3-HMAC-SHA1 x").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "incomplete signature: the algorithm must be ACS3-HMAC-SHA256"
+        );
     }
 
     #[test]
