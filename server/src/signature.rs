@@ -445,6 +445,7 @@ mod tests {
     #[test]
     fn requires_the_acs_headers_to_be_signed() {
         let headers = pairs(&[
+            ("content-type", "application/x-www-form-urlencoded"),
             ("host", "h"),
             ("x-acs-action", "A"),
             ("x-acs-content-sha256", &sha256_hex(b"")),
@@ -452,7 +453,7 @@ mod tests {
             ("x-acs-signature-nonce", "n"),
             ("x-acs-version", "v"),
         ]);
-        for left_out in REQUIRED_SIGNED_HEADERS {
+        for left_out in REQUIRED_SIGNED_HEADERS.into_iter().chain(["content-type"]) {
             let kept: Vec<(String, String)> = headers
                 .iter()
                 .filter(|(n, _)| n != left_out)
@@ -484,6 +485,7 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(!constant_time_eq(b"ab", b"ba"), "two differences that cancel out");
         assert_eq!(
             canonical_query(&pairs(&[("b", "x y"), ("a", "~-_.*+/"), ("a", "")])),
             "a=&a=~-_.%2A%2B%2F&b=x%20y"
