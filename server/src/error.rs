@@ -177,3 +177,133 @@ impl fmt::Display for ServerError {
 }
 
 impl std::error::Error for ServerError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_has_its_status_code_and_message() {
+        let cases = [
+            (
+                ServerError::Api(ApiError::missing_parameter("JobId")),
+                400,
+                "MissingParameter",
+                "JobId",
+            ),
+            (
+                ServerError::IncompleteSignature {
+                    reason: "no header".into(),
+                },
+                400,
+                "IncompleteSignature",
+                "no header",
+            ),
+            (
+                ServerError::AccessKeyNotFound {
+                    access_key_id: "AK9".into(),
+                },
+                404,
+                "InvalidAccessKeyId.NotFound",
+                "AK9",
+            ),
+            (
+                ServerError::SignatureDoesNotMatch,
+                400,
+                "SignatureDoesNotMatch",
+                "not matched",
+            ),
+            (
+                ServerError::TimestampExpired {
+                    date: "2020-01-01T00:00:00Z".into(),
+                },
+                400,
+                "InvalidTimeStamp.Expired",
+                "2020-01-01",
+            ),
+            (
+                ServerError::NonceUsed {
+                    nonce: "n-1".into(),
+                },
+                400,
+                "SignatureNonceUsed",
+                "n-1",
+            ),
+            (
+                ServerError::ActionNotFound {
+                    action: "Nope".into(),
+                },
+                404,
+                "InvalidAction.NotFound",
+                "Nope",
+            ),
+            (
+                ServerError::InvalidVersion {
+                    version: "2017".into(),
+                },
+                400,
+                "InvalidVersion",
+                "2017",
+            ),
+            (
+                ServerError::BodyTooLarge { limit: 65536 },
+                413,
+                "RequestEntityTooLarge",
+                "65536",
+            ),
+            (
+                ServerError::JobNotFound { job_id: "j".into() },
+                404,
+                "JobNotFound",
+                "No such job.",
+            ),
+            (
+                ServerError::JobAlreadyStarted { job_id: "j".into() },
+                409,
+                "JobAlreadyStarted",
+                "already started",
+            ),
+            (
+                ServerError::JobLimitExceeded { limit: 5 },
+                400,
+                "JobLimitExceeded",
+                "Job limit exceeded.",
+            ),
+            (
+                ServerError::Internal {
+                    detail: "disk".into(),
+                },
+                500,
+                "InternalError",
+                "unknown error",
+            ),
+        ];
+        for (error, status, code, fragment) in cases {
+            assert_eq!(
+                (error.http_status(), error.code()),
+                (status, code),
+                "{error:?}"
+            );
+            assert!(
+                error.message().contains(fragment),
+                "{error:?}: {}",
+                error.message()
+            );
+            assert_eq!(
+                error.to_string(),
+                format!("{status} {code}: {}", error.message())
+                    + if code == "InternalError" {
+                        " (disk)"
+                    } else {
+                        ""
+                    }
+            );
+            let json: serde_json::Value =
+                serde_json::from_str(&error.to_json("R-1", "H-1")).unwrap();
+            assert_eq!(
+                json,
+                serde_json::json!({"RequestId": "R-1", "HostId": "H-1", "Code": code, "Message": error.message()})
+            );
+        }
+    }
+}

@@ -146,3 +146,17 @@ impl Drop for Background {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_clock_is_the_systems() {
+        let system = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let ours = u64::try_from(unix_now()).unwrap_or(0);
+        assert!(ours.abs_diff(system) <= 2, "{ours} against {system}");
+    }
+}

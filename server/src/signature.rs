@@ -485,7 +485,10 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
-        assert!(!constant_time_eq(b"ab", b"ba"), "two differences that cancel out");
+        assert!(
+            !constant_time_eq(b"ab", b"ba"),
+            "two differences that cancel out"
+        );
         assert_eq!(
             canonical_query(&pairs(&[("b", "x y"), ("a", "~-_.*+/"), ("a", "")])),
             "a=&a=~-_.%2A%2B%2F&b=x%20y"

@@ -260,6 +260,9 @@ fn no_account_sees_counts_or_changes_anothers_jobs() {
     let (ids, _) = list_all(&mut conn, &a, &[]);
     assert_eq!(ids.len(), 5);
     assert!(!ids.contains(&b_id));
+    assert_eq!(server.service.job_count("account-a"), 5);
+    assert_eq!(server.service.job_count("account-b"), 1);
+    assert_eq!(server.service.job_count("no-such-account"), 0);
 }
 
 #[test]
@@ -384,16 +387,30 @@ fn a_slow_keyword_is_kept_and_answers_the_same() {
         &a,
     );
     assert_eq!(call(&mut conn, &once).1["TotalCount"], 10);
+    // The keeper takes keywords in turn: once this last one is kept, the earlier ones
+    // have been taken or were never sent.
+    for _ in 0..2 {
+        let last = signed(
+            "GET",
+            "ListLiveSnapshotJobs",
+            &[("SearchKeyWord", "zzzz-last")],
+            &a,
+        );
+        assert_eq!(call(&mut conn, &last).1["TotalCount"], 0);
+    }
     let started = std::time::Instant::now();
-    while server.service.kept_keywords("account-a").is_empty()
+    while !server
+        .service
+        .kept_keywords("account-a")
+        .contains(&"zzzz-last".to_owned())
         && started.elapsed() < std::time::Duration::from_secs(5)
     {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     assert_eq!(
         server.service.kept_keywords("account-a"),
-        ["live-beijing"],
-        "3 bytes are not kept"
+        ["live-beijing", "zzzz-last"],
+        "asked twice (two pages) are kept; 3 bytes, or asked once, are not"
     );
     assert!(server.service.kept_keywords("account-b").is_empty());
     assert_eq!(
@@ -405,4 +422,42 @@ fn a_slow_keyword_is_kept_and_answers_the_same() {
     let after = list_all(&mut conn, &a, &[("SearchKeyWord", "live-beijing")]);
     assert_eq!(after.0.len(), 11);
     assert!(after.0.contains(&id));
+}
+
+#[test]
+fn a_stopped_server_listens_no_more() {
+    let dir = TempDir::new("stop");
+    let server = TestServer::start(open_service(&dir.file("jobs.db"), ListFrom::Index));
+    let addr = server.addr;
+    assert!(snapjobs_server::client::Connection::connect(addr).is_ok());
+    drop(server);
+    assert!(snapjobs_server::client::Connection::connect(addr).is_err());
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_at_start() {
+    let dir = TempDir::new("baddb");
+    let path = dir.file("jobs.db");
+    std::fs::write(&path, vec![b'x'; 4096]).unwrap();
+    let keys = snapjobs_server::AccessKeys::parse(KEYS).unwrap();
+    let error = snapjobs_server::Service::open(&path, keys, ListFrom::Index).unwrap_err();
+    assert!(error.to_string().contains("database"), "{error}");
+}
+
+#[test]
+fn only_writes_and_sql_listings_may_block() {
+    let dir = TempDir::new("block");
+    let index = open_service(&dir.file("jobs.db"), ListFrom::Index);
+    let sqlite = open_service(&dir.file("jobs.db"), ListFrom::Sqlite);
+    let a = key("AK-A1");
+    for (action, method, by_index, by_sqlite) in [
+        ("ListLiveSnapshotJobs", "GET", false, true),
+        ("GetLiveSnapshotJob", "GET", false, false),
+        ("SubmitLiveSnapshotJob", "POST", true, true),
+        ("SendLiveSnapshotJobCommand", "POST", true, true),
+    ] {
+        let request = incoming(&signed(method, action, &[], &a));
+        assert_eq!(index.may_block(&request), by_index, "{action}, index");
+        assert_eq!(sqlite.may_block(&request), by_sqlite, "{action}, SQL");
+    }
 }

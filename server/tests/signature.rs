@@ -231,3 +231,47 @@ fn a_nonce_is_accepted_once() {
     other.sign(&key("AK-A2"));
     assert_eq!(call(&mut conn, &other).0, 200);
 }
+
+#[test]
+fn nonces_and_bodies_have_their_limits() {
+    let dir = TempDir::new("limits");
+    let service = open_service(&dir.file("jobs.db"), ListFrom::Index);
+    let now = unix_now();
+    let code = |request: &ApiRequest| {
+        let answer = service.handle(&incoming(request), now);
+        let json: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+        (
+            answer.status,
+            json["Code"].as_str().unwrap_or("").to_owned(),
+        )
+    };
+    for (nonce, expected) in [
+        (String::new(), (400, "IncompleteSignature")),
+        ("n".repeat(257), (400, "IncompleteSignature")),
+        ("n".repeat(256), (200, "")),
+        ("m".repeat(1), (200, "")),
+    ] {
+        let mut request = list_request(now);
+        request.set_header("x-acs-signature-nonce", &nonce);
+        request.sign(&key("AK-A1"));
+        let got = code(&request);
+        assert_eq!(
+            (got.0, got.1.as_str()),
+            expected,
+            "a nonce of {} bytes",
+            nonce.len()
+        );
+    }
+    // The service's own limit on a body (the HTTP layer stops longer ones before it).
+    let limit = snapjobs_server::service::MAX_BODY_BYTES;
+    for (size, too_large) in [(limit, false), (limit + 1, true)] {
+        let mut request = list_request(now);
+        request.body = vec![b'x'; size];
+        let got = code(&request);
+        assert_eq!(
+            got.1 == "RequestEntityTooLarge",
+            too_large,
+            "a body of {size} bytes: {got:?}"
+        );
+    }
+}
