@@ -249,7 +249,7 @@ fn nonces_and_bodies_have_their_limits() {
         (String::new(), (400, "IncompleteSignature")),
         ("n".repeat(257), (400, "IncompleteSignature")),
         ("n".repeat(256), (200, "")),
-        ("m".repeat(1), (200, "")),
+        ("m".to_owned(), (200, "")),
     ] {
         let mut request = list_request(now);
         request.set_header("x-acs-signature-nonce", &nonce);
