@@ -275,3 +275,27 @@ fn nonces_and_bodies_have_their_limits() {
         );
     }
 }
+
+#[test]
+fn a_nonce_is_forgotten_once_its_date_leaves_the_window() {
+    let dir = TempDir::new("nonce-window");
+    let service = open_service(&dir.file("jobs.db"), ListFrom::Index);
+    let now = unix_now();
+    let at = |date: i64, nonce: &str, clock: i64| {
+        let mut request = list_request(date);
+        request.set_header("x-acs-signature-nonce", nonce);
+        request.sign(&key("AK-A1"));
+        service.handle(&incoming(&request), clock).status
+    };
+    assert_eq!(at(now, "n-window", now), 200);
+    assert_eq!(
+        at(now + 600, "n-window", now + 600),
+        400,
+        "10 minutes on: still known"
+    );
+    assert_eq!(
+        at(now + 1900, "n-window", now + 1900),
+        200,
+        "over 15 minutes past its date"
+    );
+}
