@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter, types::Value};
+use rusqlite::{Connection, params, params_from_iter, types::Value};
 use snapjobs::{Job, Query, SortBy, Status, Timestamp};
 
 /// What the server keeps of a job beyond the index's fields, for `GetLiveSnapshotJob`.
@@ -171,35 +171,6 @@ impl Store {
             .collect()
     }
 
-    /// The number of jobs of `account`. O(n).
-    ///
-    /// # Errors
-    /// [`StoreError`] if the database cannot be read.
-    pub fn count(&self, account: &str) -> Result<u64, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT COUNT(*) FROM jobs WHERE account = ?1",
-                [account],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| u64::try_from(n).unwrap_or(0))
-            .map_err(failed)
-    }
-
-    /// One job of `account`. O(log n).
-    ///
-    /// # Errors
-    /// [`StoreError`] if the database cannot be read.
-    pub fn get(&self, account: &str, job_id: &str) -> Result<Option<StoredJob>, StoreError> {
-        self.conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM jobs WHERE account = ?1 AND job_id = ?2"
-            ))
-            .and_then(|mut select| select.query_row([account, job_id], read_row).optional())
-            .map_err(failed)?
-            .transpose()
-    }
-
     /// A listing answered by SQL, as a server without the index would (the benchmarks' peer):
     /// the page and the total, with the contract's filter and order. O(rows in the window).
     ///
@@ -318,4 +289,91 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredJob, StoreEr
         .map_err(|reason| StoreError {
             detail: format!("job {job_id:?}: {reason}"),
         }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(account: &str, id: &str, at: i64) -> StoredJob {
+        let job = Job::builder(id, Timestamp::from_unix(at).unwrap())
+            .name(&format!("job {id}"))
+            .output("oss-cn-shanghai.aliyuncs.com", "b")
+            .build()
+            .unwrap();
+        StoredJob {
+            account: account.to_owned(),
+            job,
+            extras: JobExtras {
+                stream_type: "rtmp".to_owned(),
+                stream_url: format!("rtmp://x/{id}"),
+                callback_url: String::new(),
+                last_modified: at,
+            },
+        }
+    }
+
+    fn ids(store: &Store) -> Vec<(String, String)> {
+        store
+            .load_all()
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.account, s.job.id().to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn writes_are_read_back_and_a_failed_batch_writes_nothing() {
+        let path = std::env::temp_dir().join(format!("snapjobs-store-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let mut store = Store::open(&path).unwrap();
+        store
+            .insert_many(&[
+                stored("a", "j2", 20),
+                stored("a", "j1", 10),
+                stored("b", "j1", 5),
+            ])
+            .unwrap();
+        assert_eq!(
+            ids(&store),
+            [
+                ("a".into(), "j1".into()),
+                ("a".into(), "j2".into()),
+                ("b".into(), "j1".into())
+            ]
+        );
+        // A batch with a repeated id fails whole.
+        assert!(
+            store
+                .insert_many(&[stored("a", "j3", 30), stored("a", "j1", 40)])
+                .is_err()
+        );
+        assert_eq!(ids(&store).len(), 3);
+        assert!(
+            store.insert(&stored("a", "j1", 50)).is_err(),
+            "a repeated id"
+        );
+        store.remove("a", "j1").unwrap();
+        assert_eq!(
+            ids(&store),
+            [("a".into(), "j2".into()), ("b".into(), "j1".into())]
+        );
+        assert!(store.set_status("b", "j1", Status::Started, 60).unwrap());
+        assert!(
+            !store.set_status("a", "j1", Status::Started, 60).unwrap(),
+            "removed"
+        );
+        let b = store
+            .load_all()
+            .unwrap()
+            .into_iter()
+            .find(|s| s.account == "b")
+            .unwrap();
+        assert_eq!(
+            (b.job.status(), b.extras.last_modified),
+            (Status::Started, 60)
+        );
+        drop(store);
+        let _ = std::fs::remove_file(&path);
+    }
 }

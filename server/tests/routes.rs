@@ -387,6 +387,16 @@ fn a_slow_keyword_is_kept_and_answers_the_same() {
         &a,
     );
     assert_eq!(call(&mut conn, &once).1["TotalCount"], 10);
+    // Slow twice with another keyword between: still remembered.
+    for keyword in ["abcd-1", "efgh-2", "abcd-1"] {
+        let request = signed(
+            "GET",
+            "ListLiveSnapshotJobs",
+            &[("SearchKeyWord", keyword)],
+            &a,
+        );
+        assert_eq!(call(&mut conn, &request).1["TotalCount"], 0);
+    }
     // The keeper takes keywords in turn: once this last one is kept, the earlier ones
     // have been taken or were never sent.
     for _ in 0..2 {
@@ -409,7 +419,7 @@ fn a_slow_keyword_is_kept_and_answers_the_same() {
     }
     assert_eq!(
         server.service.kept_keywords("account-a"),
-        ["live-beijing", "zzzz-last"],
+        ["live-beijing", "abcd-1", "zzzz-last"],
         "asked twice (two pages) are kept; 3 bytes, or asked once, are not"
     );
     assert!(server.service.kept_keywords("account-b").is_empty());
