@@ -112,5 +112,7 @@ mod tests {
         ] {
             assert_eq!(AccessKeys::parse(text).unwrap_err().line, line, "{text:?}");
         }
+        let error = AccessKeys::parse("AK1 s1 a\nAK1 s2 b\n").unwrap_err();
+        assert_eq!(error.to_string(), "line 2: AccessKey ID AK1 is given twice");
     }
 }
