@@ -3,8 +3,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::*;
 
@@ -33,32 +32,7 @@ fn help_and_bad_arguments() {
 #[test]
 fn list_from_sqlite_serves() {
     let dir = TempDir::new("cli-sqlite");
-    let keys = dir.file("keys.txt");
-    std::fs::write(&keys, KEYS).unwrap();
-    let mut child = server()
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--list-from",
-            "sqlite",
-            "--access-keys",
-        ])
-        .arg(&keys)
-        .arg("--data")
-        .arg(dir.file("jobs.db"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (mut child, addr) = spawn_server(&dir, &["--list-from", "sqlite"]);
     let mut conn = snapjobs_server::client::Connection::connect(addr).unwrap();
     let a = key("AK-A1");
     let id = submit(&mut conn, &a, "from-sql");

@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,36 +12,10 @@ use common::*;
 
 const SUBMITTERS: usize = 4;
 
-/// Starts the server binary; returns it and the address it printed.
-fn start(dir: &TempDir) -> (Child, SocketAddr) {
-    let keys = dir.file("keys.txt");
-    std::fs::write(&keys, KEYS).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_snapjobs-server"))
-        .args(["--listen", "127.0.0.1:0", "--access-keys"])
-        .arg(&keys)
-        .arg("--data")
-        .arg(dir.file("jobs.db"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .parse()
-        .unwrap();
-    (child, addr)
-}
-
 #[test]
 fn every_acknowledged_job_survives_a_sigkill() {
     let dir = TempDir::new("kill");
-    let (mut child, addr) = start(&dir);
+    let (mut child, addr) = spawn_server(&dir, &[]);
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let submitters: Vec<_> = (0..SUBMITTERS)
@@ -97,7 +68,7 @@ fn every_acknowledged_job_survives_a_sigkill() {
         acknowledged.len()
     );
 
-    let (mut child, addr) = start(&dir);
+    let (mut child, addr) = spawn_server(&dir, &[]);
     let mut conn = snapjobs_server::client::Connection::connect(addr).unwrap();
     let (listed, totals) = list_all(&mut conn, &key("AK-A1"), &[]);
     child.kill().unwrap();

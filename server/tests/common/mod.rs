@@ -2,7 +2,10 @@
 //! free port, and signed calls.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use snapjobs_server::client::{ApiRequest, Connection, Credentials, acs_date, encode_pairs};
@@ -160,4 +163,32 @@ pub fn list_all(
         ids.extend(jobs.iter().map(|j| j["JobId"].as_str().unwrap().to_owned()));
     }
     (ids, totals)
+}
+
+/// Starts the server binary on a free port with the test keys and `dir`'s database, and
+/// `extra` arguments; returns it and the address it printed.
+pub fn spawn_server(dir: &TempDir, extra: &[&str]) -> (Child, SocketAddr) {
+    let keys = dir.file("keys.txt");
+    std::fs::write(&keys, KEYS).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_snapjobs-server"))
+        .args(["--listen", "127.0.0.1:0", "--access-keys"])
+        .arg(&keys)
+        .arg("--data")
+        .arg(dir.file("jobs.db"))
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .parse()
+        .unwrap();
+    (child, addr)
 }
