@@ -442,8 +442,11 @@ impl Service {
                 let listed = reader.list(account_name, &query);
                 lock(&self.readers).push(reader);
                 let (jobs, total_count) = listed.map_err(|e| internal(e.detail))?;
-                let response = snapshot_free_response(&jobs, total_count, request_id, &query);
-                serde_json::to_string(&response)
+                let page = snapjobs::Page {
+                    jobs: jobs.iter().collect(),
+                    total_count,
+                };
+                serde_json::to_string(&page.into_response(request_id, &query))
             }
         };
         json.map_err(|e| internal(e.to_string()))
@@ -612,23 +615,6 @@ fn get(call: &Call<'_>) -> Result<String, ServerError> {
         "LastModified": last_modified,
     })
     .to_string())
-}
-
-/// The list answer for jobs read from SQL.
-fn snapshot_free_response<'a>(
-    jobs: &'a [Job],
-    total_count: u64,
-    request_id: &'a str,
-    query: &snapjobs::Query,
-) -> snapjobs::ListResponse<'a> {
-    snapjobs::ListResponse {
-        request_id: request_id.into(),
-        job_list: jobs.iter().map(std::borrow::Cow::Borrowed).collect(),
-        page_no: query.page_no(),
-        page_size: query.page_size(),
-        sort_by: query.sort_by(),
-        total_count,
-    }
 }
 
 #[derive(Deserialize)]
