@@ -20,6 +20,8 @@ const SHARDS: usize = 2048;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct IdMap {
     shards: Vec<Arc<HashTable<u32>>>,
+    /// How many slots the shards hold together (so that counting them reads no shard).
+    len: usize,
     hasher: DefaultHashBuilder,
 }
 
@@ -56,8 +58,28 @@ impl IdMap {
         }
     }
 
+    /// How many slots it holds. O(1).
     pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|shard| shard.len()).sum()
+        self.len
+    }
+
+    /// Checks that the count is the shards' total. O(shards).
+    pub(crate) fn check_len(&self) -> Result<(), String> {
+        let held: usize = self.shards.iter().map(|shard| shard.len()).sum();
+        if held == self.len {
+            Ok(())
+        } else {
+            Err(format!(
+                "the id map counts {} ids, its shards hold {held}",
+                self.len
+            ))
+        }
+    }
+
+    /// Counts one id more than the shards hold, for tests that break the invariants.
+    #[cfg(test)]
+    pub(crate) fn miscount(&mut self) {
+        self.len += 1;
     }
 
     /// The slot of the job with this id. O(1) expected.
@@ -76,6 +98,7 @@ impl IdMap {
         let hash = hasher.hash_one(id_in(slots, slot));
         if let Some(shard) = self.shards.get_mut(shard_of(hash)) {
             Arc::make_mut(shard).insert_unique(hash, slot, |&s| hasher.hash_one(id_in(slots, s)));
+            self.len += 1;
         }
     }
 
@@ -87,6 +110,7 @@ impl IdMap {
                 Arc::make_mut(shard).find_entry(hash, |&slot| id_in(slots, slot) == id)
         {
             entry.remove();
+            self.len -= 1;
         }
     }
 

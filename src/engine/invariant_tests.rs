@@ -58,6 +58,7 @@ fn every_kind_of_damage_is_caught() {
             ix.slots = slots;
         }),
         ("max_jobs", |ix| ix.max_jobs = 5),
+        ("the id map counts", |ix| ix.ids.miscount()),
         ("free slot", |ix| {
             let slot = occupied_slot(ix);
             std::sync::Arc::make_mut(&mut ix.free).push(slot);

@@ -918,6 +918,7 @@ impl JobIndex {
         let slots = &self.slots;
         let cmp = |a, b| compare(slots, a, b);
         // Slots, free list and id map.
+        self.ids.check_len()?;
         let occupied = slots.iter().filter(|s| s.is_some()).count();
         if occupied != self.ids.len() {
             return Err(format!("{occupied} occupied slots, {} ids", self.ids.len()));
