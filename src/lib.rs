@@ -180,8 +180,8 @@
 //! A write at an end of the lists, a submission (a job created after every held one) or the
 //! retirement of the oldest job, goes down each tree's last or first child at every level
 //! without searching a node: the same bound, with a fraction of the cache misses (at 10^6
-//! jobs a submission took 8.2 to 10.2 µs, and an insert or a removal in the middle of the
-//! lists 54 to 71 µs; BENCHMARKS.md). In a posting list it does not even go down: each list
+//! jobs a submission took 4.5 to 5.0 µs, and an insert or a removal in the middle of the
+//! lists 44 to 71 µs; BENCHMARKS.md). In a posting list it does not even go down: each list
 //! holds up to 16 appended keys after its tree and up to 16 first keys before it, and its
 //! tree's edge changes once in 16 such writes.
 //!
